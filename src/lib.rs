@@ -1,1 +1,14 @@
+//! mlm-sim: a Monte Carlo simulator of network-marketing (multi-level marketing) careers.
+//!
+//! The pipeline is `scenario` (validated input) -> `model` (one career and its downline) ->
+//! `engine` (many careers in parallel, deterministic) -> `stats` (mergeable tallies) ->
+//! `summary` (readable numbers) -> `export` and `charts` (files). `cli` wires them together.
+
 pub mod charts;
+pub mod cli;
+pub mod engine;
+pub mod export;
+pub mod model;
+pub mod scenario;
+pub mod stats;
+pub mod summary;

@@ -1,0 +1,271 @@
+//! The command line: what was typed becomes validated settings, then work.
+//!
+//! Every scenario and override is validated before any simulation starts, and every output
+//! folder is prepared before the first career runs, so a typo or an unwritable path fails in a
+//! second rather than after an hour.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::engine::{self, Hooks};
+use crate::export::{self, OutputDir};
+use crate::model::Model;
+use crate::scenario::{self, Override, Scenario, PARAMS};
+use crate::summary::{self, Summary};
+
+/// Exit status for bad input (scenario files, flags).
+pub const EXIT_BAD_INPUT: u8 = 2;
+
+/// Monte Carlo simulator of network-marketing (MLM) careers: failure rates, survival, income,
+/// and why careers end.
+#[derive(Debug, Parser)]
+#[command(name = "mlm-sim", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Simulate careers for one or more scenarios and write the results.
+    Run(RunArgs),
+    /// Validate scenarios and print every resolved parameter.
+    Check(CheckArgs),
+}
+
+/// Flags that change a scenario (shared by every command that reads one).
+#[derive(Debug, Args, Clone, Default)]
+pub struct ScenarioFlags {
+    /// Number of followed careers (overrides `careers`).
+    #[arg(long, value_name = "N")]
+    careers: Option<u64>,
+    /// Horizon in months (overrides `months`).
+    #[arg(long, value_name = "N")]
+    months: Option<u64>,
+    /// Master seed (overrides `seed`).
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
+    /// Override any scenario key, e.g. `--set prospecting.join_probability=0.05` or
+    /// `--set 'rejection.sting={ beta = [2, 20] }'`. Repeatable; validated like the file.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
+}
+
+impl ScenarioFlags {
+    /// The overrides these flags stand for, in the order they apply.
+    pub fn overrides(&self) -> Result<Vec<Override>> {
+        let mut out = Vec::new();
+        for (key, v) in [
+            ("careers", self.careers),
+            ("months", self.months),
+            ("seed", self.seed),
+        ] {
+            if let Some(v) = v {
+                if v > i64::MAX as u64 {
+                    bail!("--{key} {v} is too large (at most {})", i64::MAX);
+                }
+                out.push(Override {
+                    path: key.to_string(),
+                    value: toml_edit::Value::from(v as i64),
+                    text: format!("--{key} {v}"),
+                });
+            }
+        }
+        for s in &self.set {
+            out.push(Override::parse(s).map_err(|m| anyhow::anyhow!("--set {m}"))?);
+        }
+        Ok(out)
+    }
+
+    /// Load and validate every scenario file.
+    pub fn load(&self, files: &[PathBuf]) -> Result<Vec<Scenario>> {
+        let overrides = self.overrides()?;
+        files
+            .iter()
+            .map(|f| scenario::load(f, &overrides).map_err(anyhow::Error::from))
+            .collect()
+    }
+}
+
+#[derive(Debug, Args)]
+struct RunArgs {
+    /// Scenario files (TOML).
+    #[arg(required = true, value_name = "SCENARIO.toml")]
+    scenarios: Vec<PathBuf>,
+    #[command(flatten)]
+    flags: ScenarioFlags,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
+    /// Folder for results; each scenario writes `<out>/<scenario-slug>/`.
+    #[arg(long, value_name = "DIR", default_value = "output")]
+    out: PathBuf,
+    /// Print nothing but errors; no progress bar.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(Debug, Args)]
+struct CheckArgs {
+    /// Scenario files (TOML).
+    #[arg(required = true, value_name = "SCENARIO.toml")]
+    scenarios: Vec<PathBuf>,
+    #[command(flatten)]
+    flags: ScenarioFlags,
+}
+
+/// Run the command line `cli`.
+pub fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Run(args) => run_command(args),
+        Command::Check(args) => check_command(args),
+    }
+}
+
+/// A rayon pool with `threads` workers (all cores when `None`).
+pub fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
+    let mut b = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = threads {
+        if n == 0 || n > 4096 {
+            bail!("--threads must be between 1 and 4096, got {n}");
+        }
+        b = b.num_threads(n);
+    }
+    b.build().context("cannot start worker threads")
+}
+
+/// Output folder names for `scenarios`, made unique when two share a slug.
+pub fn unique_slugs(scenarios: &[Scenario]) -> Vec<String> {
+    let mut used: Vec<String> = Vec::new();
+    for s in scenarios {
+        let base = s.slug();
+        let mut slug = base.clone();
+        let mut n = 2;
+        while used.contains(&slug) {
+            slug = format!("{base}-{n}");
+            n += 1;
+        }
+        used.push(slug);
+    }
+    used
+}
+
+/// A progress bar on stderr, or a hidden one when quiet or stderr is not a terminal.
+pub fn progress_bar(total: u64, quiet: bool, label: &str) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let pb = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template(
+        "{prefix} [{bar:40}] {human_pos}/{human_len} careers ({per_sec}, {eta} left)",
+    ) {
+        pb.set_style(style.progress_chars("=> "));
+    }
+    pb.set_prefix(label.to_string());
+    pb
+}
+
+/// Simulate all careers of `scenario` on `pool`, with a progress bar.
+pub fn simulate(
+    scenario: &Scenario,
+    pool: &rayon::ThreadPool,
+    quiet: bool,
+    cancel: &AtomicBool,
+) -> Result<crate::stats::Tally> {
+    let model = Model::new(scenario);
+    let pb = progress_bar(scenario.careers, quiet, &scenario.name);
+    let progress = |n: u64| pb.inc(n);
+    let hooks = Hooks {
+        progress: &progress,
+        cancel,
+    };
+    let tally = pool.install(|| engine::run(scenario, &model, 0..scenario.careers, &hooks))?;
+    pb.finish_and_clear();
+    Ok(tally)
+}
+
+fn run_command(args: RunArgs) -> Result<()> {
+    let scenarios = args.flags.load(&args.scenarios)?;
+    let pool = thread_pool(args.threads)?;
+    let slugs = unique_slugs(&scenarios);
+    // Prepare every output folder before any work, so a bad path fails at once.
+    let outputs = slugs
+        .iter()
+        .map(|slug| OutputDir::create(&args.out.join(slug)))
+        .collect::<Result<Vec<_>>>()?;
+    let cancel = AtomicBool::new(false);
+    for (scenario, out) in scenarios.iter().zip(outputs) {
+        let started = Instant::now();
+        let tally = simulate(scenario, &pool, args.quiet, &cancel)?;
+        let elapsed = started.elapsed().as_secs_f64();
+        let summary = Summary::new(scenario, &tally);
+        for exporter in export::standard_exporters() {
+            let bytes = exporter.render(&summary)?;
+            out.write(exporter.file_name(), &bytes)?;
+        }
+        let dir = out.commit()?;
+        if !args.quiet {
+            print!("{}", summary.to_text());
+            println!(
+                "  Took              {:.1} s ({} person-months/s)",
+                elapsed,
+                summary::group(tally.person_months as f64 / elapsed.max(1e-9), 0)
+            );
+            println!("  Results in        {}\n", display_path(&dir));
+        }
+    }
+    Ok(())
+}
+
+fn display_path(p: &Path) -> String {
+    p.display().to_string()
+}
+
+fn check_command(args: CheckArgs) -> Result<()> {
+    let scenarios = args.flags.load(&args.scenarios)?;
+    for s in &scenarios {
+        println!(
+            "{}: OK — \"{}\" (fingerprint {})",
+            s.file,
+            s.name,
+            s.fingerprint()
+        );
+        if !s.description.is_empty() {
+            println!("  {}", s.description.trim().replace('\n', "\n  "));
+        }
+        for (key, value) in s.canonical_listing() {
+            let doc = PARAMS
+                .iter()
+                .find(|p| p.path == key)
+                .map(|p| format!("  # {} [{}]", p.doc, p.unit.label()))
+                .unwrap_or_default();
+            println!("  {key:<40} = {value:<24}{doc}");
+        }
+        for (k, v) in &s.sources {
+            println!("  source for {k}: {v}");
+        }
+        println!();
+    }
+    Ok(())
+}
+
+/// A special exit status for errors that are not bad input (none yet besides interruption),
+/// or `None` for the default status 2. Broken pipes exit quietly with 0.
+pub fn exit_code_for(err: &anyhow::Error) -> Option<u8> {
+    if err.downcast_ref::<engine::Interrupted>().is_some() {
+        eprintln!("interrupted: no results were written; earlier results are untouched");
+        return Some(130);
+    }
+    if let Some(io) = err.downcast_ref::<std::io::Error>() {
+        if io.kind() == std::io::ErrorKind::BrokenPipe {
+            return Some(0);
+        }
+    }
+    None
+}

@@ -1,0 +1,601 @@
+//! The career model: one distributor's months, and the downline they build.
+//!
+//! Every person — the followed distributor and each recruit below them — runs the same monthly
+//! step with the scenario's parameters ("duplication"). `docs/model.md` gives the equations;
+//! the comments here point at the step numbers used there.
+//!
+//! Downlines are simulated depth-first: when a person recruits in month `t`, the recruit's
+//! whole career (and their own recruits, down to `downline.depth` levels) is simulated at once,
+//! from `t` to the horizon, before the sponsor's month `t` economics. Recruits' careers do not
+//! depend on the sponsor's later choices, so this order is exact, and it needs only one
+//! commission buffer per level (`depth + 1` rows of `months` values) instead of a tree.
+
+pub mod rng;
+pub mod sampling;
+
+use rand::RngExt;
+use serde::Serialize;
+
+use crate::scenario::{Dist, ParamId, Scenario, Traits};
+use rng::{child_key, stream, Purpose, Stream};
+use sampling::{binomial, poisson};
+
+/// How a career ended: the quit reason, or the state at the horizon.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EndReason {
+    /// Cumulative net fell below minus the loss tolerance.
+    FinancialLoss,
+    /// Motivation fell below the quit threshold, drained mostly by rejection.
+    RejectionBurnout,
+    /// Motivation fell below the quit threshold, drained mostly by unmet income goals.
+    Disillusioned,
+    /// Effort stayed below the activity threshold for too many months in a row.
+    Inactive,
+    /// Drifted away without support from the sponsor (neglect hazard).
+    Unsupported,
+    /// Quit for a reason outside the business (life-event hazard).
+    LifeEvent,
+    /// Still active at the horizon with cumulative net > 0.
+    ActiveProfitable,
+    /// Still active at the horizon with cumulative net <= 0.
+    ActiveLosing,
+}
+
+impl EndReason {
+    /// All reasons in report order.
+    pub const ALL: [EndReason; 8] = [
+        EndReason::FinancialLoss,
+        EndReason::RejectionBurnout,
+        EndReason::Disillusioned,
+        EndReason::Inactive,
+        EndReason::Unsupported,
+        EndReason::LifeEvent,
+        EndReason::ActiveProfitable,
+        EndReason::ActiveLosing,
+    ];
+    /// Number of reasons.
+    pub const COUNT: usize = 8;
+
+    /// Machine name (snake_case), as in JSON and CSV.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndReason::FinancialLoss => "financial_loss",
+            EndReason::RejectionBurnout => "rejection_burnout",
+            EndReason::Disillusioned => "disillusioned",
+            EndReason::Inactive => "inactive",
+            EndReason::Unsupported => "unsupported",
+            EndReason::LifeEvent => "life_event",
+            EndReason::ActiveProfitable => "active_profitable",
+            EndReason::ActiveLosing => "active_losing",
+        }
+    }
+
+    /// Words for charts and reports.
+    pub fn label(self) -> &'static str {
+        match self {
+            EndReason::FinancialLoss => "financial loss",
+            EndReason::RejectionBurnout => "rejection burnout",
+            EndReason::Disillusioned => "disillusioned",
+            EndReason::Inactive => "stopped working it",
+            EndReason::Unsupported => "unsupported",
+            EndReason::LifeEvent => "life event",
+            EndReason::ActiveProfitable => "still in, profitable",
+            EndReason::ActiveLosing => "still in, losing",
+        }
+    }
+
+    /// True for the reasons that end a career before the horizon.
+    pub fn is_quit(self) -> bool {
+        !matches!(self, EndReason::ActiveProfitable | EndReason::ActiveLosing)
+    }
+}
+
+/// Money flows of one career, in currency units, over the whole career.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Money {
+    /// Payments from the company: unilevel commissions on the downline's volume.
+    pub commissions: f64,
+    /// Retail profit: margin on customers' orders.
+    pub retail: f64,
+    /// Required purchases: starter kit plus monthly autoship.
+    pub purchases: f64,
+    /// Other business expenses.
+    pub expenses: f64,
+}
+
+impl Money {
+    /// Cumulative net income: commissions + retail - purchases - expenses.
+    pub fn net(&self) -> f64 {
+        self.commissions + self.retail - self.purchases - self.expenses
+    }
+}
+
+/// What happened to one person (followed or in a downline).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PersonOutcome {
+    /// Why the career ended.
+    pub end: EndReason,
+    /// Months worked (1 ..= months since joining).
+    pub months_active: u32,
+    /// Month (0-based, on the run's clock) in which the person quit; `None` if still active.
+    pub quit_month: Option<u32>,
+    /// Money over the career.
+    pub money: Money,
+    /// Direct recruits (level 1 below this person).
+    pub recruits: u64,
+    /// Retail customers won over the career.
+    pub customers: u64,
+}
+
+/// Outcome of one followed career, with what its downline did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CareerOutcome {
+    /// Index of the career in the run.
+    pub index: u64,
+    /// The followed distributor.
+    pub person: PersonOutcome,
+    /// People simulated below the followed distributor.
+    pub downline_size: u64,
+    /// Downline members who quit before the horizon.
+    pub downline_quit: u64,
+    /// Downline members whose cumulative net was < 0 at the end.
+    pub downline_lost: u64,
+    /// Downline members whose cumulative net was > 0 at the end.
+    pub downline_profited: u64,
+    /// True when the downline hit `downline.max_size` and recruits were left unsimulated.
+    pub capped: bool,
+    /// Person-months simulated for this career, downline included (the work done).
+    pub person_months: u64,
+    /// The followed distributor's drawn parameter values (only the varying ones, in
+    /// [`Model::varying`] order).
+    pub drawn: Vec<f64>,
+}
+
+/// Per-person quantities derived once from the traits (docs/model.md, "derived quantities").
+#[derive(Debug, Clone, Copy)]
+struct Derived {
+    decay: f64,
+    floor: f64,
+    base_contacts: f64,
+    fade: f64,
+    p_join: f64,
+    p_customer: f64,
+    p_reject: f64,
+    sting: f64,
+    recovery: f64,
+    boost: f64,
+    quit_below: f64,
+    inactive_below: f64,
+    expected_income: f64,
+    patience: f64,
+    disillusionment: f64,
+    initial_motivation: f64,
+    starter_kit: f64,
+    monthly_purchase: f64,
+    monthly_expenses: f64,
+    retail_per_customer: f64,
+    customer_order: f64,
+    churn: f64,
+    referral_rate: f64,
+    loss_tolerance: f64,
+    neglect: f64,
+    life: f64,
+}
+
+impl Derived {
+    fn from_traits(t: &Traits) -> Derived {
+        use ParamId::*;
+        let pd = t.get(PersonalDevelopment);
+        let q = t.get(TrainingQuality);
+        let rapport = t.get(Rapport);
+        let skill = 1.0 + t.get(SkillGain) * q;
+        let mut p_join = t.get(JoinProbability) * skill;
+        let mut p_customer = t.get(CustomerProbability) * skill;
+        let total = p_join + p_customer;
+        if total > 1.0 {
+            p_join /= total;
+            p_customer /= total;
+        }
+        Derived {
+            decay: t.get(DecayPerMonth) * (1.0 - 0.5 * pd),
+            floor: t.get(ConsistencyFloor),
+            base_contacts: t.get(ContactsPerMonth) * t.get(FollowThrough),
+            fade: t.get(FollowThroughFade),
+            p_join,
+            p_customer,
+            p_reject: (1.0 - p_join - p_customer).max(0.0),
+            sting: t.get(Sting) * (1.0 - t.get(Resilience)) * (1.0 - 0.5 * pd),
+            recovery: (t.get(Recovery) * (1.0 + pd)).min(1.0),
+            boost: t.get(SuccessBoost),
+            quit_below: t.get(QuitBelow),
+            inactive_below: t.get(InactiveBelow),
+            expected_income: t.get(ExpectedMonthlyIncome),
+            patience: t.get(PatienceMonths),
+            disillusionment: t.get(Disillusionment),
+            initial_motivation: t.get(InitialMotivation),
+            starter_kit: t.get(StarterKit),
+            monthly_purchase: t.get(MonthlyPurchase),
+            monthly_expenses: t.get(MonthlyExpenses),
+            retail_per_customer: t.get(RetailMargin) * t.get(CustomerOrder),
+            customer_order: t.get(CustomerOrder),
+            churn: t.get(CustomerChurn) * (1.0 - 0.5 * rapport) * (1.0 - 0.5 * q),
+            referral_rate: t.get(ReferralsPerCustomer) * rapport,
+            loss_tolerance: t.get(LossTolerance),
+            neglect: t.get(NeglectDropout) * (1.0 - rapport) * (1.0 - q),
+            life: t.get(LifeEvents),
+        }
+    }
+}
+
+/// A scenario prepared for simulation: everything that does not change between careers is
+/// computed once here (fixed traits, distribution samplers, switches for unused mechanisms).
+#[derive(Debug, Clone)]
+pub struct Model {
+    months: u32,
+    seed: u64,
+    depth: u32,
+    max_people: u64,
+    inactive_months: u32,
+    rates: Vec<f64>,
+    base: Traits,
+    /// Parameters drawn per person, with their valid ranges for clamping.
+    varying: Vec<(ParamId, Dist, f64, f64)>,
+    /// Fixed-trait derived values, reused when nothing varies.
+    base_derived: Derived,
+    /// Rejections matter only if they sting or fade follow-through; otherwise they are not drawn.
+    rejections_matter: bool,
+}
+
+/// Scratch space reused across careers by one worker (no allocation per career).
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    /// Commission income per (level, month): row `l` is the income of the person currently
+    /// simulated at level `l`, filled in by their downline.
+    income: Vec<f64>,
+    people: u64,
+    capped: bool,
+    person_months: u64,
+    downline_quit: u64,
+    downline_lost: u64,
+    downline_profited: u64,
+}
+
+impl Model {
+    /// Prepare a validated scenario for simulation.
+    pub fn new(s: &Scenario) -> Model {
+        let base = s.base_traits();
+        let varying: Vec<(ParamId, Dist, f64, f64)> = s
+            .varying()
+            .into_iter()
+            .map(|(id, d)| (id, d, id.spec().min, id.spec().max))
+            .collect();
+        let may_be_positive =
+            |id: ParamId| -> bool { varying.iter().any(|v| v.0 == id) || base.get(id) > 0.0 };
+        let rejections_matter =
+            may_be_positive(ParamId::Sting) || may_be_positive(ParamId::FollowThroughFade);
+        let depth = s.depth;
+        Model {
+            months: s.months,
+            seed: s.seed,
+            depth,
+            max_people: s.max_downline,
+            inactive_months: s.inactive_months,
+            rates: s.commission_rates.clone(),
+            base,
+            base_derived: Derived::from_traits(&base),
+            varying,
+            rejections_matter,
+        }
+    }
+
+    /// Horizon in months.
+    pub fn months(&self) -> u32 {
+        self.months
+    }
+
+    /// The parameters drawn per person, in the order of [`CareerOutcome::drawn`].
+    pub fn varying_ids(&self) -> Vec<ParamId> {
+        self.varying.iter().map(|v| v.0).collect()
+    }
+
+    /// A fresh workspace for one worker.
+    pub fn workspace(&self) -> Workspace {
+        Workspace {
+            income: vec![0.0; (self.depth as usize + 1) * self.months as usize],
+            people: 0,
+            capped: false,
+            person_months: 0,
+            downline_quit: 0,
+            downline_lost: 0,
+            downline_profited: 0,
+        }
+    }
+
+    /// Simulate followed career `index` (its random streams derive from the run's seed and
+    /// `index` alone).
+    pub fn career(&self, index: u64, ws: &mut Workspace) -> CareerOutcome {
+        ws.people = 1;
+        ws.capped = false;
+        ws.person_months = 0;
+        ws.downline_quit = 0;
+        ws.downline_lost = 0;
+        ws.downline_profited = 0;
+        let key = rng::career_key(self.seed, index);
+        let mut drawn = Vec::new();
+        let person = self.person(key, 0, 0, ws, Some(&mut drawn));
+        CareerOutcome {
+            index,
+            person,
+            downline_size: ws.people - 1,
+            downline_quit: ws.downline_quit,
+            downline_lost: ws.downline_lost,
+            downline_profited: ws.downline_profited,
+            capped: ws.capped,
+            person_months: ws.person_months,
+            drawn,
+        }
+    }
+
+    /// Draw a person's traits; fixed scenarios skip the traits stream entirely.
+    fn derived_for(&self, key: u64, drawn: Option<&mut Vec<f64>>) -> Derived {
+        if self.varying.is_empty() {
+            return self.base_derived;
+        }
+        let mut traits = self.base;
+        let mut rng = stream(key, Purpose::Traits);
+        for (id, dist, lo, hi) in &self.varying {
+            let v = dist.sample(&mut rng);
+            // NaN cannot arise from validated distributions; clamp keeps draws in range.
+            traits.set(*id, if v.is_nan() { *lo } else { v.clamp(*lo, *hi) });
+        }
+        if let Some(out) = drawn {
+            out.extend(self.varying.iter().map(|(id, ..)| traits.get(*id)));
+        }
+        Derived::from_traits(&traits)
+    }
+
+    /// Simulate one person who joins in month `start` at downline `level` (0 = followed).
+    fn person(
+        &self,
+        key: u64,
+        level: u32,
+        start: u32,
+        ws: &mut Workspace,
+        drawn: Option<&mut Vec<f64>>,
+    ) -> PersonOutcome {
+        let d = self.derived_for(key, drawn);
+        let months = self.months as usize;
+        let row = level as usize * months;
+        ws.income[row + start as usize..row + months].fill(0.0);
+
+        let mut recruit_rng = stream(key, Purpose::Recruiting);
+        let mut customer_rng = (d.p_customer > 0.0).then(|| stream(key, Purpose::Customers));
+        let mut reject_rng = self
+            .rejections_matter
+            .then(|| stream(key, Purpose::Rejections));
+        let mut life_rng = (d.life > 0.0).then(|| stream(key, Purpose::LifeEvents));
+        let mut neglect_rng = (d.neglect > 0.0).then(|| stream(key, Purpose::Neglect));
+
+        let simulate_recruits = level < self.depth;
+        let pay_levels = (level as usize).min(self.rates.len());
+
+        let mut motivation = d.initial_motivation;
+        let mut decay_pow = 1.0; // (1 - decay)^tau
+        let mut rejections_so_far = 0u64;
+        let mut rejection_drain = 0.0;
+        let mut goal_drain = 0.0;
+        let mut low_effort_streak = 0u32;
+        let mut customers = 0u64;
+        let mut customers_won = 0u64;
+        let mut recruits = 0u64;
+        let mut money = Money::default();
+        let mut end = None;
+        let mut months_active = 0u32;
+
+        for t in start..self.months {
+            let tau = t - start;
+            // 1. Consistency decay and effort.
+            let consistency = d.floor + (1.0 - d.floor) * decay_pow;
+            decay_pow *= 1.0 - d.decay;
+            let effort = consistency * motivation;
+
+            // 2. Lead generation: planned contacts fade with rejections; referrals come warm.
+            let follow = if d.fade > 0.0 {
+                1.0 / (1.0 + d.fade * rejections_so_far as f64)
+            } else {
+                1.0
+            };
+            let contacts = d.base_contacts * effort * follow + d.referral_rate * customers as f64;
+
+            // 3. Conversion: a Poisson number of contacts split three ways gives three
+            //    independent Poisson counts (joins, customers, rejections).
+            let joins = poisson(&mut recruit_rng, contacts * d.p_join);
+            let new_customers = match customer_rng.as_mut() {
+                Some(r) => poisson(r, contacts * d.p_customer),
+                None => 0,
+            };
+            let rejections = match reject_rng.as_mut() {
+                Some(r) => poisson(r, contacts * d.p_reject),
+                None => 0,
+            };
+            rejections_so_far += rejections;
+
+            // 4. Downline: each recruit's whole career, right now.
+            if simulate_recruits {
+                for j in 0..joins {
+                    if ws.people >= self.max_people {
+                        ws.capped = true;
+                        break;
+                    }
+                    ws.people += 1;
+                    let child = self.person(child_key(key, recruits + j), level + 1, t, ws, None);
+                    if child.end.is_quit() {
+                        ws.downline_quit += 1;
+                    }
+                    let net = child.money.net();
+                    if net < 0.0 {
+                        ws.downline_lost += 1;
+                    } else if net > 0.0 {
+                        ws.downline_profited += 1;
+                    }
+                }
+            }
+            recruits += joins;
+
+            // Customers: last month's churn, then this month's new ones.
+            if let Some(r) = customer_rng.as_mut() {
+                let lost = binomial(r, customers, d.churn);
+                customers = customers - lost + new_customers;
+                customers_won += new_customers;
+            }
+
+            // 5. Economics.
+            let purchases = d.monthly_purchase + if tau == 0 { d.starter_kit } else { 0.0 };
+            let retail = d.retail_per_customer * customers as f64;
+            let commissions = ws.income[row + t as usize];
+            money.purchases += purchases;
+            money.expenses += d.monthly_expenses;
+            money.retail += retail;
+            money.commissions += commissions;
+            if pay_levels > 0 {
+                let volume = d.monthly_purchase + d.customer_order * customers as f64;
+                for (k, rate) in self.rates[..pay_levels].iter().enumerate() {
+                    let upline = (level as usize - 1 - k) * months;
+                    ws.income[upline + t as usize] += rate * volume;
+                }
+            }
+            let gross = commissions + retail;
+
+            // 6. Motivation: recovery, successes, the sting of rejection, unmet goals.
+            motivation += d.recovery * (1.0 - motivation);
+            let successes = joins + new_customers;
+            if successes > 0 && d.boost > 0.0 {
+                motivation = 1.0 - (1.0 - motivation) * (1.0 - d.boost).powi(successes as i32);
+            }
+            if rejections > 0 && d.sting > 0.0 {
+                let before = motivation;
+                motivation *= (1.0 - d.sting).powf(rejections as f64);
+                rejection_drain += before - motivation;
+            }
+            if d.expected_income > 0.0 && d.disillusionment > 0.0 && tau as f64 >= d.patience {
+                let shortfall = (1.0 - gross / d.expected_income).max(0.0);
+                let before = motivation;
+                motivation *= 1.0 - d.disillusionment * shortfall;
+                goal_drain += before - motivation;
+            }
+
+            // 7. Quitting at month end; hazards are drawn every month so streams stay aligned.
+            let neglect_hit = neglect_rng
+                .as_mut()
+                .is_some_and(|r| r.random::<f64>() < d.neglect);
+            let life_hit = life_rng
+                .as_mut()
+                .is_some_and(|r| r.random::<f64>() < d.life);
+            if effort < d.inactive_below {
+                low_effort_streak += 1;
+            } else {
+                low_effort_streak = 0;
+            }
+            months_active += 1;
+            let reason = if money.net() < -d.loss_tolerance {
+                Some(EndReason::FinancialLoss)
+            } else if motivation < d.quit_below {
+                Some(if rejection_drain > goal_drain {
+                    EndReason::RejectionBurnout
+                } else {
+                    EndReason::Disillusioned
+                })
+            } else if low_effort_streak >= self.inactive_months {
+                Some(EndReason::Inactive)
+            } else if neglect_hit {
+                Some(EndReason::Unsupported)
+            } else if life_hit {
+                Some(EndReason::LifeEvent)
+            } else {
+                None
+            };
+            if let Some(r) = reason {
+                end = Some((r, t));
+                break;
+            }
+        }
+        ws.person_months += u64::from(months_active);
+
+        let (end, quit_month) = match end {
+            Some((r, t)) => (r, Some(t)),
+            None if money.net() > 0.0 => (EndReason::ActiveProfitable, None),
+            None => (EndReason::ActiveLosing, None),
+        };
+        PersonOutcome {
+            end,
+            months_active,
+            quit_month,
+            money,
+            recruits,
+            customers: customers_won,
+        }
+    }
+}
+
+/// Convenience for [`Stream`]-typed helpers in tests and benches.
+pub fn career_stream(seed: u64, index: u64, purpose: Purpose) -> Stream {
+    stream(rng::career_key(seed, index), purpose)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{parse, Override};
+
+    fn model(text: &str) -> Model {
+        Model::new(&parse(text, "t.toml", &[]).unwrap())
+    }
+
+    #[test]
+    fn same_index_same_career_different_index_different_career() {
+        let m = model(
+            "name='x'\nmonths=24\n[prospecting]\ncontacts_per_month=30\njoin_probability=0.05\n[downline]\ndepth=2\n[attrition]\nlife_events_per_month=0.05\n",
+        );
+        let mut ws = m.workspace();
+        let a = m.career(5, &mut ws);
+        let b = m.career(5, &mut m.workspace());
+        assert_eq!(a, b);
+        let differ = (0..20).any(|i| m.career(i, &mut ws) != a);
+        assert!(differ);
+    }
+
+    #[test]
+    fn money_reconciles_for_every_person() {
+        let s = parse(
+            include_str!("../../scenarios/numbers-game.toml"),
+            "numbers-game.toml",
+            &[Override::parse("careers=200").unwrap()],
+        )
+        .unwrap();
+        let m = Model::new(&s);
+        let mut ws = m.workspace();
+        for i in 0..200 {
+            let c = m.career(i, &mut ws);
+            let p = &c.person;
+            let net = p.money.commissions + p.money.retail - p.money.purchases - p.money.expenses;
+            assert_eq!(net, p.money.net());
+            assert_eq!(
+                c.person.end == EndReason::ActiveProfitable,
+                p.quit_month.is_none() && net > 0.0
+            );
+            assert!(c.downline_quit <= c.downline_size);
+            assert!(c.downline_lost + c.downline_profited <= c.downline_size);
+        }
+    }
+
+    #[test]
+    fn downline_cap_is_respected_and_reported() {
+        let m = model(
+            "name='x'\nmonths=36\n[prospecting]\ncontacts_per_month=100\njoin_probability=0.2\n[downline]\ndepth=3\nmax_size=500\n",
+        );
+        let c = m.career(0, &mut m.workspace());
+        assert!(c.capped);
+        assert_eq!(c.downline_size, 499);
+    }
+}

@@ -1,0 +1,117 @@
+//! Small, fast samplers for the counts drawn every simulated month.
+//!
+//! The Poisson mean changes every month (effort decays), so a sampler object cannot be built
+//! once; these functions take the mean directly and are cheap for the small means that
+//! dominate (a few recruits or customers a month).
+
+use rand::{Rng, RngExt};
+use rand_distr::{Binomial, Distribution, Poisson};
+
+/// Below this mean, Poisson draws use sequential inversion (one uniform, about `lambda`
+/// multiplications); above it, rand_distr's PTRS rejection sampler.
+const INVERSION_LIMIT: f64 = 20.0;
+
+/// One Poisson(`lambda`) draw. `lambda <= 0` gives 0 without consuming randomness.
+#[inline]
+pub fn poisson<R: Rng + ?Sized>(rng: &mut R, lambda: f64) -> u64 {
+    if lambda <= 0.0 {
+        return 0;
+    }
+    if lambda < INVERSION_LIMIT {
+        let u: f64 = rng.random();
+        let mut p = (-lambda).exp();
+        let mut cdf = p;
+        let mut k = 0u64;
+        // The tail beyond 10*lambda + 50 has probability far below 2^-53.
+        let cap = (10.0 * lambda + 50.0) as u64;
+        while u > cdf && k < cap {
+            k += 1;
+            p *= lambda / k as f64;
+            cdf += p;
+        }
+        k
+    } else {
+        match Poisson::new(lambda) {
+            Ok(d) => {
+                let x: f64 = d.sample(rng);
+                x as u64
+            }
+            // Only reachable for absurd means, which validation rules out.
+            Err(_) => lambda.round() as u64,
+        }
+    }
+}
+
+/// One Binomial(`n`, `p`) draw; `n == 0` or `p <= 0` gives 0 without consuming randomness.
+#[inline]
+pub fn binomial<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64) -> u64 {
+    if n == 0 || p <= 0.0 {
+        return 0;
+    }
+    if p >= 1.0 {
+        return n;
+    }
+    if n <= 16 {
+        (0..n).filter(|_| rng.random::<f64>() < p).count() as u64
+    } else {
+        match Binomial::new(n, p) {
+            Ok(d) => d.sample(rng),
+            Err(_) => (n as f64 * p).round() as u64,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::rng::{stream, Purpose};
+
+    fn moments(samples: &[u64]) -> (f64, f64) {
+        let n = samples.len() as f64;
+        let mean = samples.iter().sum::<u64>() as f64 / n;
+        let var = samples
+            .iter()
+            .map(|&x| (x as f64 - mean).powi(2))
+            .sum::<f64>()
+            / (n - 1.0);
+        (mean, var)
+    }
+
+    #[test]
+    fn poisson_mean_and_variance_match_lambda_on_both_paths() {
+        let mut rng = stream(42, Purpose::Recruiting);
+        for &lambda in &[0.3, 4.0, 19.5, 25.0, 120.0] {
+            let n = 40_000;
+            let xs: Vec<u64> = (0..n).map(|_| poisson(&mut rng, lambda)).collect();
+            let (mean, var) = moments(&xs);
+            // SE of the mean is sqrt(lambda/n); of the variance about lambda*sqrt(2/n).
+            let se_mean = (lambda / n as f64).sqrt();
+            let se_var = lambda * (2.0 / n as f64).sqrt() + (lambda / n as f64).sqrt();
+            assert!(
+                (mean - lambda).abs() < 5.0 * se_mean,
+                "lambda {lambda}: mean {mean}"
+            );
+            assert!(
+                (var - lambda).abs() < 5.0 * se_var,
+                "lambda {lambda}: var {var}"
+            );
+        }
+        assert_eq!(poisson(&mut rng, 0.0), 0);
+    }
+
+    #[test]
+    fn binomial_mean_matches_np_on_both_paths() {
+        let mut rng = stream(43, Purpose::Customers);
+        for &(n_trials, p) in &[(5u64, 0.3), (200u64, 0.07)] {
+            let n = 40_000;
+            let xs: Vec<u64> = (0..n).map(|_| binomial(&mut rng, n_trials, p)).collect();
+            let (mean, _) = moments(&xs);
+            let expect = n_trials as f64 * p;
+            let se = (n_trials as f64 * p * (1.0 - p) / n as f64).sqrt();
+            assert!(
+                (mean - expect).abs() < 5.0 * se,
+                "n {n_trials} p {p}: mean {mean}"
+            );
+        }
+    }
+}

@@ -1,0 +1,266 @@
+//! Streaming, mergeable statistics over careers.
+//!
+//! A [`Tally`] holds only integers: counts, fixed-bin histograms and money sums in whole
+//! cents. Merging is therefore exact and order-free, which is what makes a run's results
+//! identical at any thread count and lets shards of one study merge bit-for-bit into the
+//! result of a single run. Memory does not grow with the number of careers.
+
+pub mod ci;
+pub mod sketch;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{CareerOutcome, EndReason};
+pub use ci::{wilson, ShareEstimate, Z95};
+pub use sketch::{to_cents, MoneySketch};
+
+/// Sums of one money flow over careers, in cents.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CentsSum {
+    /// Sum of the per-career amounts, in cents.
+    pub sum: i128,
+}
+
+/// Everything a run needs to report, accumulated career by career.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tally {
+    /// Followed careers counted.
+    pub careers: u64,
+    /// Careers per [`EndReason`], in [`EndReason::ALL`] order.
+    pub ends: [u64; EndReason::COUNT],
+    /// `active[t]`: careers still active at the end of month `t`.
+    pub active: Vec<u64>,
+    /// Sum of months active.
+    pub months_active: u64,
+    /// Cumulative net income per career, in cents: sum.
+    pub net_cents: i128,
+    /// Sum of squared net income in cents² (for the standard error of the mean).
+    pub net_sq_cents: i128,
+    /// Commissions (company payments), cents.
+    pub commissions_cents: i128,
+    /// Retail profit, cents.
+    pub retail_cents: i128,
+    /// Required purchases (starter kit + autoship), cents.
+    pub purchases_cents: i128,
+    /// Other expenses, cents.
+    pub expenses_cents: i128,
+    /// Distribution of net income.
+    pub net: MoneySketch,
+    /// Careers with net > 0.
+    pub profitable: u64,
+    /// Sum of direct recruits.
+    pub recruits: u64,
+    /// Sum of squared direct recruits.
+    pub recruits_sq: u128,
+    /// Sum of customers won.
+    pub customers: u64,
+    /// Sum of downline sizes (people simulated below the followed distributor).
+    pub downline_size: u64,
+    /// Downline members who quit.
+    pub downline_quit: u64,
+    /// Downline members with net < 0.
+    pub downline_lost: u64,
+    /// Downline members with net > 0.
+    pub downline_profited: u64,
+    /// Careers whose downline hit the size cap.
+    pub capped: u64,
+    /// Person-months simulated, downline included.
+    pub person_months: u64,
+    /// `cohort_failures[f]`: complete cohorts in which exactly `f` careers failed.
+    pub cohort_failures: Vec<u64>,
+}
+
+impl Tally {
+    /// An empty tally for a horizon of `months` and cohorts of `cohort_size`.
+    pub fn new(months: u32, cohort_size: u64) -> Tally {
+        Tally {
+            careers: 0,
+            ends: [0; EndReason::COUNT],
+            active: vec![0; months as usize],
+            months_active: 0,
+            net_cents: 0,
+            net_sq_cents: 0,
+            commissions_cents: 0,
+            retail_cents: 0,
+            purchases_cents: 0,
+            expenses_cents: 0,
+            net: MoneySketch::new(),
+            profitable: 0,
+            recruits: 0,
+            recruits_sq: 0,
+            customers: 0,
+            downline_size: 0,
+            downline_quit: 0,
+            downline_lost: 0,
+            downline_profited: 0,
+            capped: 0,
+            person_months: 0,
+            cohort_failures: vec![0; cohort_size as usize + 1],
+        }
+    }
+
+    /// Count one followed career. Returns whether it failed (quit before the horizon, or
+    /// cumulative net <= 0 at the horizon).
+    pub fn add(&mut self, c: &CareerOutcome) -> bool {
+        let p = &c.person;
+        self.careers += 1;
+        self.ends[p.end as usize] += 1;
+        let months = p.months_active as usize;
+        // Active at the end of month t for t < quit month (the quit month itself ends it).
+        let worked = match p.quit_month {
+            Some(_) => months - 1,
+            None => months,
+        };
+        for a in &mut self.active[..worked] {
+            *a += 1;
+        }
+        self.months_active += u64::from(p.months_active);
+        let net = p.money.net();
+        let net_c = to_cents(net);
+        self.net_cents += i128::from(net_c);
+        self.net_sq_cents += i128::from(net_c) * i128::from(net_c);
+        self.commissions_cents += i128::from(to_cents(p.money.commissions));
+        self.retail_cents += i128::from(to_cents(p.money.retail));
+        self.purchases_cents += i128::from(to_cents(p.money.purchases));
+        self.expenses_cents += i128::from(to_cents(p.money.expenses));
+        self.net.add(net);
+        if net > 0.0 {
+            self.profitable += 1;
+        }
+        self.recruits += p.recruits;
+        self.recruits_sq += u128::from(p.recruits) * u128::from(p.recruits);
+        self.customers += p.customers;
+        self.downline_size += c.downline_size;
+        self.downline_quit += c.downline_quit;
+        self.downline_lost += c.downline_lost;
+        self.downline_profited += c.downline_profited;
+        self.capped += u64::from(c.capped);
+        self.person_months += c.person_months;
+        p.end.is_quit() || net <= 0.0
+    }
+
+    /// Record a complete cohort with `failures` failed careers.
+    pub fn add_cohort(&mut self, failures: u64) {
+        if let Some(slot) = self.cohort_failures.get_mut(failures as usize) {
+            *slot += 1;
+        }
+    }
+
+    /// Add another tally (same months and cohort size) into this one.
+    pub fn merge(&mut self, o: &Tally) {
+        self.careers += o.careers;
+        for (a, b) in self.ends.iter_mut().zip(&o.ends) {
+            *a += b;
+        }
+        for (a, b) in self.active.iter_mut().zip(&o.active) {
+            *a += b;
+        }
+        self.months_active += o.months_active;
+        self.net_cents += o.net_cents;
+        self.net_sq_cents += o.net_sq_cents;
+        self.commissions_cents += o.commissions_cents;
+        self.retail_cents += o.retail_cents;
+        self.purchases_cents += o.purchases_cents;
+        self.expenses_cents += o.expenses_cents;
+        self.net.merge(&o.net);
+        self.profitable += o.profitable;
+        self.recruits += o.recruits;
+        self.recruits_sq += o.recruits_sq;
+        self.customers += o.customers;
+        self.downline_size += o.downline_size;
+        self.downline_quit += o.downline_quit;
+        self.downline_lost += o.downline_lost;
+        self.downline_profited += o.downline_profited;
+        self.capped += o.capped;
+        self.person_months += o.person_months;
+        for (a, b) in self.cohort_failures.iter_mut().zip(&o.cohort_failures) {
+            *a += b;
+        }
+    }
+
+    /// Careers that ended for `reason`.
+    pub fn count(&self, reason: EndReason) -> u64 {
+        self.ends[reason as usize]
+    }
+
+    /// Careers that quit before the horizon.
+    pub fn quits(&self) -> u64 {
+        EndReason::ALL
+            .iter()
+            .filter(|r| r.is_quit())
+            .map(|r| self.count(*r))
+            .sum()
+    }
+
+    /// Failed careers: quit, or still active but not profitable.
+    pub fn failures(&self) -> u64 {
+        self.quits() + self.count(EndReason::ActiveLosing)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Money, PersonOutcome};
+
+    fn career(end: EndReason, months: u32, net: f64) -> CareerOutcome {
+        CareerOutcome {
+            index: 0,
+            person: PersonOutcome {
+                end,
+                months_active: months,
+                quit_month: end.is_quit().then_some(months - 1),
+                money: Money {
+                    commissions: net.max(0.0),
+                    retail: 0.0,
+                    purchases: (-net).max(0.0),
+                    expenses: 0.0,
+                },
+                recruits: 2,
+                customers: 1,
+            },
+            downline_size: 0,
+            downline_quit: 0,
+            downline_lost: 0,
+            downline_profited: 0,
+            capped: false,
+            person_months: u64::from(months),
+            drawn: vec![],
+        }
+    }
+
+    #[test]
+    fn survival_counts_follow_quit_months() {
+        let mut t = Tally::new(4, 2);
+        assert!(t.add(&career(EndReason::LifeEvent, 2, -10.0))); // quit in month 1
+        assert!(!t.add(&career(EndReason::ActiveProfitable, 4, 5.0)));
+        assert!(t.add(&career(EndReason::ActiveLosing, 4, 0.0)));
+        assert_eq!(t.active, vec![3, 2, 2, 2]);
+        assert_eq!(t.failures(), 2);
+        assert_eq!(t.quits(), 1);
+    }
+
+    #[test]
+    fn merge_equals_sequential() {
+        let cs = [
+            career(EndReason::LifeEvent, 2, -10.0),
+            career(EndReason::ActiveProfitable, 4, 5.0),
+            career(EndReason::FinancialLoss, 1, -300.0),
+        ];
+        let mut all = Tally::new(4, 3);
+        cs.iter().for_each(|c| {
+            all.add(c);
+        });
+        let mut a = Tally::new(4, 3);
+        let mut b = Tally::new(4, 3);
+        a.add(&cs[0]);
+        b.add(&cs[1]);
+        b.add(&cs[2]);
+        b.merge(&a);
+        assert_eq!(b.careers, all.careers);
+        assert_eq!(b.ends, all.ends);
+        assert_eq!(b.active, all.active);
+        assert_eq!(b.net, all.net);
+        assert_eq!(b.net_cents, all.net_cents);
+    }
+}
