@@ -482,7 +482,7 @@ impl<'a> Resolver<'a> {
     fn type_error(&self, path: &str, found: &Found<'_>, expected: &str) -> ScenarioError {
         let what = match found.value {
             Some(v) => format!("{} `{}`", article_type(v.type_name()), v.to_string().trim()),
-            None => format!("{}", found.item.type_name()),
+            None => found.item.type_name().to_string(),
         };
         self.err(
             Some(path),
