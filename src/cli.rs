@@ -13,8 +13,11 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::charts::{self, ChartFormat, ChartSize};
 use crate::engine::{self, Hooks};
-use crate::export::{self, OutputDir};
+use crate::export::charts::ChartSet;
+use crate::export::csv::CareersCsv;
+use crate::export::{self, ExportOptions, OutputDir};
 use crate::model::Model;
 use crate::scenario::{self, Override, Scenario, PARAMS};
 use crate::summary::{self, Summary};
@@ -109,6 +112,68 @@ struct RunArgs {
     /// Print nothing but errors; no progress bar.
     #[arg(long, short)]
     quiet: bool,
+    /// Chart image formats, comma-separated.
+    #[arg(
+        long = "format",
+        value_name = "FORMATS",
+        value_delimiter = ',',
+        default_value = "png,svg",
+        value_parser = parse_chart_format
+    )]
+    formats: Vec<ChartFormat>,
+    /// Chart size in pixels, WIDTHxHEIGHT (the SVG viewport too).
+    #[arg(long, value_name = "WxH", default_value = "1600x900", value_parser = parse_chart_size)]
+    chart_size: ChartSize,
+    /// Write no chart files (the report then has no charts either).
+    #[arg(long)]
+    no_charts: bool,
+    /// Also write careers.csv: one row per followed career (large: ~150 bytes a career).
+    #[arg(long)]
+    careers_csv: bool,
+}
+
+impl RunArgs {
+    /// The export settings these flags stand for.
+    fn export_options(&self) -> ExportOptions {
+        let mut formats = self.formats.clone();
+        formats.dedup();
+        ExportOptions {
+            charts: (!self.no_charts).then(|| ChartSet {
+                formats,
+                size: self.chart_size,
+            }),
+        }
+    }
+}
+
+/// `--format` values: `png` or `svg`.
+fn parse_chart_format(s: &str) -> Result<ChartFormat, String> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "png" => Ok(ChartFormat::Png),
+        "svg" => Ok(ChartFormat::Svg),
+        _ => Err("allowed chart formats are png and svg (e.g. --format png,svg)".into()),
+    }
+}
+
+/// Largest chart side accepted, in pixels: a PNG canvas this size takes ~200 MB of memory.
+const MAX_CHART_SIDE: u32 = 8000;
+
+/// `--chart-size` values: `WIDTHxHEIGHT` within the sizes the chart layout supports.
+fn parse_chart_size(s: &str) -> Result<ChartSize, String> {
+    let (min_w, min_h) = (charts::style::MIN_WIDTH, charts::style::MIN_HEIGHT);
+    let expected =
+        format!("expected WIDTHxHEIGHT in pixels, from {min_w}x{min_h} to {MAX_CHART_SIDE}x{MAX_CHART_SIDE}, e.g. 1600x900");
+    let (w, h) = s
+        .trim()
+        .split_once(['x', 'X'])
+        .ok_or_else(|| expected.clone())?;
+    let (Ok(w), Ok(h)) = (w.trim().parse::<u32>(), h.trim().parse::<u32>()) else {
+        return Err(expected);
+    };
+    if w < min_w || h < min_h || w > MAX_CHART_SIDE || h > MAX_CHART_SIDE {
+        return Err(expected);
+    }
+    Ok(ChartSize::new(w, h))
 }
 
 #[derive(Debug, Args)]
@@ -190,8 +255,45 @@ pub fn simulate(
     Ok(tally)
 }
 
+/// Like [`simulate`], and also stream one row per career into `careers.csv` in the staging
+/// folder of `out`, in career-index order, a block at a time (memory stays flat).
+pub fn simulate_with_careers_csv(
+    scenario: &Scenario,
+    pool: &rayon::ThreadPool,
+    quiet: bool,
+    cancel: &AtomicBool,
+    out: &OutputDir,
+) -> Result<crate::stats::Tally> {
+    let model = Model::new(scenario);
+    let name = CareersCsv::<std::fs::File>::FILE_NAME;
+    let shown = out.final_path().join(name);
+    let cannot = || format!("cannot write {} (disk full or no permission?)", shown.display());
+    let file = std::fs::File::create(out.staging_path().join(name)).with_context(cannot)?;
+    let mut table = CareersCsv::new(std::io::BufWriter::new(file), &model.varying_ids())
+        .with_context(cannot)?;
+    let pb = progress_bar(scenario.careers, quiet, &scenario.name);
+    let progress = |n: u64| pb.inc(n);
+    let hooks = Hooks {
+        progress: &progress,
+        cancel,
+    };
+    let mut sink = |records: &[crate::model::CareerOutcome]| {
+        table.write(records).map_err(std::io::Error::other)
+    };
+    let tally = pool
+        .install(|| engine::run_with_records(scenario, &model, 0..scenario.careers, &hooks, &mut sink))
+        .with_context(cannot)??;
+    table
+        .finish()
+        .and_then(|w| w.into_inner().map_err(|e| e.into_error()))
+        .with_context(cannot)?;
+    pb.finish_and_clear();
+    Ok(tally)
+}
+
 fn run_command(args: RunArgs) -> Result<()> {
     let scenarios = args.flags.load(&args.scenarios)?;
+    let options = args.export_options();
     let pool = thread_pool(args.threads)?;
     let slugs = unique_slugs(&scenarios);
     // Prepare every output folder before any work, so a bad path fails at once.
@@ -202,10 +304,14 @@ fn run_command(args: RunArgs) -> Result<()> {
     let cancel = AtomicBool::new(false);
     for (scenario, out) in scenarios.iter().zip(outputs) {
         let started = Instant::now();
-        let tally = simulate(scenario, &pool, args.quiet, &cancel)?;
+        let tally = if args.careers_csv {
+            simulate_with_careers_csv(scenario, &pool, args.quiet, &cancel, &out)?
+        } else {
+            simulate(scenario, &pool, args.quiet, &cancel)?
+        };
         let elapsed = started.elapsed().as_secs_f64();
         let summary = Summary::new(scenario, &tally);
-        for exporter in export::standard_exporters() {
+        for exporter in export::standard_exporters(&options) {
             let bytes = exporter.render(&summary)?;
             out.write(exporter.file_name(), &bytes)?;
         }
