@@ -1,10 +1,12 @@
-//! Integration tests: one binary (links faster than many), one module per topic.
+//! Integration tests: one binary (faster to link), one module per topic under tests/cli/.
 
-#[path = "cli/closed_forms.rs"]
-mod closed_forms;
-#[path = "cli/levers.rs"]
-mod levers;
-#[path = "cli/run.rs"]
-mod run;
-#[path = "cli/support.rs"]
-mod support;
+mod cli {
+    mod bad_input;
+    mod closed_forms;
+    mod hostile;
+    mod levers;
+    mod limits;
+    mod props;
+    mod run;
+    mod support;
+}

@@ -117,11 +117,8 @@ impl Chart {
 
     /// Title, subtitle and reproducibility footnote for `s`.
     fn text(self, s: &Summary) -> ChartText {
-        ChartText::new(
-            format!("{}: {}", s.scenario, self.title(s)),
-            footnote(s),
-        )
-        .with_subtitle(self.subtitle(s))
+        ChartText::new(format!("{}: {}", s.scenario, self.title(s)), footnote(s))
+            .with_subtitle(self.subtitle(s))
     }
 
     /// Draw this chart of `s`.
@@ -167,12 +164,17 @@ fn survival_series(s: &Summary) -> SurvivalSeries {
         ci_high: 1.0,
     };
     let points = std::iter::once(start)
-        .chain(s.survival.iter().enumerate().map(|(i, &share)| SurvivalPoint {
-            month: i as f64 + 1.0,
-            share,
-            ci_low: s.survival_ci_low.get(i).copied().unwrap_or(share),
-            ci_high: s.survival_ci_high.get(i).copied().unwrap_or(share),
-        }))
+        .chain(
+            s.survival
+                .iter()
+                .enumerate()
+                .map(|(i, &share)| SurvivalPoint {
+                    month: i as f64 + 1.0,
+                    share,
+                    ci_low: s.survival_ci_low.get(i).copied().unwrap_or(share),
+                    ci_high: s.survival_ci_high.get(i).copied().unwrap_or(share),
+                }),
+        )
         .collect();
     SurvivalSeries {
         label: s.scenario.clone(),
@@ -184,7 +186,10 @@ fn survival_series(s: &Summary) -> SurvivalSeries {
 /// add up to every career.
 fn quit_shares(s: &Summary) -> GroupedShares {
     GroupedShares {
-        categories: EndReason::ALL.iter().map(|r| r.label().to_string()).collect(),
+        categories: EndReason::ALL
+            .iter()
+            .map(|r| r.label().to_string())
+            .collect(),
         series: vec![ShareSeries {
             label: s.scenario.clone(),
             shares: EndReason::ALL
@@ -395,9 +400,6 @@ mod tests {
             "<?xml version=\"1.0\"?>\n<svg width=\"1\" xmlns=\"http://www.w3.org/2000/svg\">\
              <text>http://example.org</text></svg>",
         );
-        assert_eq!(
-            s,
-            "<svg width=\"1\"><text>http://example.org</text></svg>"
-        );
+        assert_eq!(s, "<svg width=\"1\"><text>http://example.org</text></svg>");
     }
 }

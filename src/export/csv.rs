@@ -234,15 +234,17 @@ impl Exporter for QuitReasonsCsv {
     }
 
     fn render(&self, s: &Summary) -> Result<Vec<u8>> {
-        table(s.quit_reason_counts.iter().map(|rc| ReasonRow {
-            reason: &rc.reason,
-            label: EndReason::ALL
-                .iter()
-                .find(|r| r.as_str() == rc.reason)
-                .map(|r| r.label())
-                .unwrap_or(""),
-            count: rc.count,
-            share: rc.share,
+        table(s.quit_reason_counts.iter().map(|rc| {
+            ReasonRow {
+                reason: &rc.reason,
+                label: EndReason::ALL
+                    .iter()
+                    .find(|r| r.as_str() == rc.reason)
+                    .map(|r| r.label())
+                    .unwrap_or(""),
+                count: rc.count,
+                share: rc.share,
+            }
         }))
     }
 }
@@ -340,7 +342,9 @@ impl<W: Write> CareersCsv<W> {
     pub fn new(out: W, varying: &[ParamId]) -> csv::Result<CareersCsv<W>> {
         // The header is written by hand because the drawn-parameter columns depend on the
         // scenario; rows are then serialised as (fixed struct, drawn values).
-        let mut writer = csv::WriterBuilder::new().has_headers(false).from_writer(out);
+        let mut writer = csv::WriterBuilder::new()
+            .has_headers(false)
+            .from_writer(out);
         let header = CAREER_COLUMNS
             .iter()
             .copied()

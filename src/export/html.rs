@@ -213,12 +213,7 @@ impl Exporter for HtmlReport {
         if !s.sources.is_empty() {
             h.push_str("<h2>Where the numbers come from</h2>\n<ul>\n");
             for (key, note) in &s.sources {
-                let _ = writeln!(
-                    h,
-                    "<li><code>{}</code>: {}</li>",
-                    escape(key),
-                    escape(note)
-                );
+                let _ = writeln!(h, "<li><code>{}</code>: {}</li>", escape(key), escape(note));
             }
             h.push_str("</ul>\n");
         }

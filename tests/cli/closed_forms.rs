@@ -1,6 +1,6 @@
 //! Reduced cases of the model that have closed forms, checked within a few standard errors.
 
-use crate::support::{scenario, summary};
+use super::support::{scenario, summary};
 
 /// With only life events on, survival is geometric: S(t) = (1-h)^(t+1) at the end of month t.
 #[test]
@@ -113,7 +113,7 @@ fn cohort_failure_rates_have_binomial_spread_for_identical_people() {
 /// Failure is exactly quitting plus staying in without a profit.
 #[test]
 fn failure_rate_is_quits_plus_active_losing() {
-    let s = crate::support::shipped("relationship", &["careers=3000"]);
+    let s = super::support::shipped("relationship", &["careers=3000"]);
     let sum = summary(&s);
     assert!((sum.failure_rate - (sum.quit_share + sum.active_losing_share)).abs() < 1e-12);
     let total: f64 = sum.quit_reasons.values().sum();

@@ -2,7 +2,7 @@
 //! with one lever moved, using the same seed (common random numbers), and asks for a
 //! difference of at least three (conservative, unpaired) standard errors.
 
-use crate::support::{reason_share, se_diff, shipped, summary};
+use super::support::{reason_share, se_diff, shipped, summary};
 
 const N: &str = "careers=4000";
 
