@@ -140,10 +140,15 @@ struct RunArgs {
 impl RunArgs {
     /// The export settings these flags stand for.
     fn export_options(&self) -> ExportOptions {
-        let mut formats = self.formats.clone();
-        formats.dedup();
+        // Each format once, in the order given (`png,svg,png` writes each file once).
+        let mut formats: Vec<ChartFormat> = Vec::new();
+        for f in &self.formats {
+            if !formats.contains(f) {
+                formats.push(*f);
+            }
+        }
         ExportOptions {
-            charts: (!self.no_charts).then(|| ChartSet {
+            charts: (!self.no_charts).then_some(ChartSet {
                 formats,
                 size: self.chart_size,
             }),

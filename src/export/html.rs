@@ -221,7 +221,7 @@ impl Exporter for HtmlReport {
             h,
             "<footer>mlm-sim {} · {} careers · {} months · seed {} · scenario fingerprint {}",
             escape(&s.version),
-            s.careers,
+            group(s.careers as f64, 0),
             s.months,
             s.seed,
             escape(&s.scenario_fingerprint)
