@@ -17,6 +17,7 @@ use crate::engine::{self, Hooks};
 use crate::export::{self, OutputDir};
 use crate::model::Model;
 use crate::scenario::{self, Override, Scenario, PARAMS};
+use crate::shard;
 use crate::summary::{self, Summary};
 
 /// Exit status for bad input (scenario files, flags).
@@ -37,6 +38,8 @@ enum Command {
     Run(RunArgs),
     /// Validate scenarios and print every resolved parameter.
     Check(CheckArgs),
+    /// Merge the partial results of `run --shard` into the result of a single run.
+    Merge(MergeArgs),
 }
 
 /// Flags that change a scenario (shared by every command that reads one).
@@ -109,6 +112,24 @@ struct RunArgs {
     /// Print nothing but errors; no progress bar.
     #[arg(long, short)]
     quiet: bool,
+    /// Simulate only shard K of N (contiguous, cohort-aligned blocks of careers) and write a
+    /// partial result to `<out>/<slug>.shard-K-of-N/` for `mlm-sim merge`. `auto` reads
+    /// Slurm array or Kubernetes Indexed Job variables (see docs/cluster.md).
+    #[arg(long, value_name = "K/N|auto")]
+    shard: Option<String>,
+}
+
+#[derive(Debug, Args)]
+struct MergeArgs {
+    /// Partial-result folders written by `run --shard`, one per shard.
+    #[arg(required = true, value_name = "PARTIAL_DIR")]
+    partials: Vec<PathBuf>,
+    /// Folder for results; writes `<out>/<scenario-slug>/`, as `run` does.
+    #[arg(long, value_name = "DIR", default_value = "output")]
+    out: PathBuf,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 #[derive(Debug, Args)]
@@ -125,6 +146,7 @@ pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Run(args) => run_command(args),
         Command::Check(args) => check_command(args),
+        Command::Merge(args) => merge_command(args),
     }
 }
 
@@ -178,19 +200,35 @@ pub fn simulate(
     quiet: bool,
     cancel: &AtomicBool,
 ) -> Result<crate::stats::Tally> {
+    simulate_careers(scenario, 0..scenario.careers, pool, quiet, cancel)
+}
+
+/// Simulate the careers `careers` (starting on a cohort boundary) of `scenario` on `pool`,
+/// with a progress bar.
+pub fn simulate_careers(
+    scenario: &Scenario,
+    careers: std::ops::Range<u64>,
+    pool: &rayon::ThreadPool,
+    quiet: bool,
+    cancel: &AtomicBool,
+) -> Result<crate::stats::Tally> {
     let model = Model::new(scenario);
-    let pb = progress_bar(scenario.careers, quiet, &scenario.name);
+    let pb = progress_bar(careers.end - careers.start, quiet, &scenario.name);
     let progress = |n: u64| pb.inc(n);
     let hooks = Hooks {
         progress: &progress,
         cancel,
     };
-    let tally = pool.install(|| engine::run(scenario, &model, 0..scenario.careers, &hooks))?;
+    let tally = pool.install(|| engine::run(scenario, &model, careers, &hooks))?;
     pb.finish_and_clear();
     Ok(tally)
 }
 
 fn run_command(args: RunArgs) -> Result<()> {
+    if let Some(spec) = &args.shard {
+        let shard = shard::Shard::parse(spec, &|k| std::env::var(k).ok())?;
+        return run_shard_command(&args, shard);
+    }
     let scenarios = args.flags.load(&args.scenarios)?;
     let pool = thread_pool(args.threads)?;
     let slugs = unique_slugs(&scenarios);
@@ -204,12 +242,7 @@ fn run_command(args: RunArgs) -> Result<()> {
         let started = Instant::now();
         let tally = simulate(scenario, &pool, args.quiet, &cancel)?;
         let elapsed = started.elapsed().as_secs_f64();
-        let summary = Summary::new(scenario, &tally);
-        for exporter in export::standard_exporters() {
-            let bytes = exporter.render(&summary)?;
-            out.write(exporter.file_name(), &bytes)?;
-        }
-        let dir = out.commit()?;
+        let (summary, dir) = write_results(scenario, &tally, out)?;
         if !args.quiet {
             print!("{}", summary.to_text());
             println!(
@@ -219,6 +252,78 @@ fn run_command(args: RunArgs) -> Result<()> {
             );
             println!("  Results in        {}\n", display_path(&dir));
         }
+    }
+    Ok(())
+}
+
+/// Write every result file of `scenario`'s `tally` into `out` and commit the folder.
+///
+/// `run` and `merge` both end here, which is why a merged study's files are byte-identical to
+/// a single run's: the same (scenario, tally) goes through the same exporters.
+pub fn write_results(
+    scenario: &Scenario,
+    tally: &crate::stats::Tally,
+    out: OutputDir,
+) -> Result<(Summary, PathBuf)> {
+    let summary = Summary::new(scenario, tally);
+    for exporter in export::standard_exporters() {
+        let bytes = exporter.render(&summary)?;
+        out.write(exporter.file_name(), &bytes)?;
+    }
+    let dir = out.commit()?;
+    Ok((summary, dir))
+}
+
+/// `run --shard`: simulate one shard of every scenario and write partial results.
+fn run_shard_command(args: &RunArgs, shard: shard::Shard) -> Result<()> {
+    let overrides = args.flags.overrides()?;
+    let loaded = args
+        .scenarios
+        .iter()
+        .map(|f| shard::load(f, &overrides))
+        .collect::<Result<Vec<_>>>()?;
+    let scenarios: Vec<Scenario> = loaded.iter().map(|l| l.scenario.clone()).collect();
+    let pool = thread_pool(args.threads)?;
+    let dirs: Vec<PathBuf> = unique_slugs(&scenarios)
+        .iter()
+        .map(|slug| args.out.join(shard.dir_name(slug)))
+        .collect();
+    // Fail on an unusable output folder before any work.
+    for dir in &dirs {
+        drop(OutputDir::create(dir)?);
+    }
+    let cancel = AtomicBool::new(false);
+    for (l, dir) in loaded.iter().zip(&dirs) {
+        let manifest = shard::Manifest::new(&l.scenario, &overrides, shard);
+        let tally = simulate_careers(&l.scenario, manifest.careers(), &pool, args.quiet, &cancel)?;
+        let dir = shard::write_partial(dir, &manifest, &tally, &l.text)?;
+        if !args.quiet {
+            println!(
+                "{}: shard {shard}, careers {}..{} of {} -> {}",
+                l.scenario.name,
+                manifest.careers_start,
+                manifest.careers_end,
+                manifest.total_careers,
+                display_path(&dir)
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `merge`: check partial results, add them up, and write what a single run would have.
+fn merge_command(args: MergeArgs) -> Result<()> {
+    let partials = args
+        .partials
+        .iter()
+        .map(|d| shard::read_partial(d))
+        .collect::<Result<Vec<_>>>()?;
+    let (scenario, tally) = shard::merge(partials)?;
+    let out = OutputDir::create(&args.out.join(scenario.slug()))?;
+    let (summary, dir) = write_results(&scenario, &tally, out)?;
+    if !args.quiet {
+        print!("{}", summary.to_text());
+        println!("  Results in        {}\n", display_path(&dir));
     }
     Ok(())
 }
