@@ -12,7 +12,7 @@ use mlm_sim::model::Model;
 use mlm_sim::scenario::{self, Override, Scenario};
 
 /// Careers per iteration.
-const CAREERS: u64 = 10_000;
+const CAREERS: u64 = 2_000;
 
 fn scenario(file: &str) -> Scenario {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
