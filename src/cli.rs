@@ -18,6 +18,7 @@ use crate::export::{self, OutputDir};
 use crate::model::estimate::{self, WorkEstimate, DEFAULT_MAX_WORK};
 use crate::model::Model;
 use crate::scenario::{self, Override, Scenario, PARAMS};
+use crate::shard;
 use crate::summary::{self, Summary};
 
 /// Exit status for bad input (scenario files, flags).
@@ -38,6 +39,8 @@ enum Command {
     Run(RunArgs),
     /// Validate scenarios and print every resolved parameter.
     Check(CheckArgs),
+    /// Merge the partial results of `run --shard` into the result of a single run.
+    Merge(MergeArgs),
 }
 
 /// Flags that change a scenario (shared by every command that reads one).
@@ -114,6 +117,11 @@ struct RunArgs {
     /// person-months (downline included), e.g. `--max-work 1e12`.
     #[arg(long, value_name = "PERSON_MONTHS", default_value_t = DEFAULT_MAX_WORK, value_parser = parse_max_work)]
     max_work: f64,
+    /// Simulate only shard K of N (contiguous, cohort-aligned blocks of careers) and write a
+    /// partial result to `<out>/<slug>.shard-K-of-N/` for `mlm-sim merge`. `auto` reads
+    /// Slurm array or Kubernetes Indexed Job variables (see docs/cluster.md).
+    #[arg(long, value_name = "K/N|auto")]
+    shard: Option<String>,
 }
 
 /// `--max-work`: a positive, finite number, written as an integer or like `1e12`.
@@ -124,6 +132,19 @@ fn parse_max_work(text: &str) -> Result<f64, String> {
             "`{text}` is not a positive number of person-months (e.g. 1e12)"
         )),
     }
+}
+
+#[derive(Debug, Args)]
+struct MergeArgs {
+    /// Partial-result folders written by `run --shard`, one per shard.
+    #[arg(required = true, value_name = "PARTIAL_DIR")]
+    partials: Vec<PathBuf>,
+    /// Folder for results; writes `<out>/<scenario-slug>/`, as `run` does.
+    #[arg(long, value_name = "DIR", default_value = "output")]
+    out: PathBuf,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 #[derive(Debug, Args)]
@@ -140,6 +161,7 @@ pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Run(args) => run_command(args),
         Command::Check(args) => check_command(args),
+        Command::Merge(args) => merge_command(args),
     }
 }
 
@@ -193,14 +215,26 @@ pub fn simulate(
     quiet: bool,
     cancel: &AtomicBool,
 ) -> Result<crate::stats::Tally> {
+    simulate_careers(scenario, 0..scenario.careers, pool, quiet, cancel)
+}
+
+/// Simulate the careers `careers` (starting on a cohort boundary) of `scenario` on `pool`,
+/// with a progress bar.
+pub fn simulate_careers(
+    scenario: &Scenario,
+    careers: std::ops::Range<u64>,
+    pool: &rayon::ThreadPool,
+    quiet: bool,
+    cancel: &AtomicBool,
+) -> Result<crate::stats::Tally> {
     let model = Model::new(scenario);
-    let pb = progress_bar(scenario.careers, quiet, &scenario.name);
+    let pb = progress_bar(careers.end - careers.start, quiet, &scenario.name);
     let progress = |n: u64| pb.inc(n);
     let hooks = Hooks {
         progress: &progress,
         cancel,
     };
-    let tally = pool.install(|| engine::run(scenario, &model, 0..scenario.careers, &hooks))?;
+    let tally = pool.install(|| engine::run(scenario, &model, careers, &hooks))?;
     pb.finish_and_clear();
     Ok(tally)
 }
@@ -345,6 +379,10 @@ fn explain_interruption(err: anyhow::Error, current: &Scenario, done: &[PathBuf]
 }
 
 fn run_command(args: RunArgs) -> Result<()> {
+    if let Some(spec) = &args.shard {
+        let shard = shard::Shard::parse(spec, &|k| std::env::var(k).ok())?;
+        return run_shard_command(&args, shard);
+    }
     let scenarios = args.flags.load(&args.scenarios)?;
     check_work(&scenarios, args.max_work)?;
     let pool = thread_pool(args.threads)?;
@@ -361,11 +399,7 @@ fn run_command(args: RunArgs) -> Result<()> {
         let tally = simulate(scenario, &pool, args.quiet, cancel)
             .map_err(|e| explain_interruption(e, scenario, &done))?;
         let elapsed = started.elapsed().as_secs_f64();
-        let summary = Summary::new(scenario, &tally);
-        for exporter in export::standard_exporters() {
-            let bytes = exporter.render(&summary)?;
-            out.write(exporter.file_name(), &bytes)?;
-        }
+        let summary = stage_results(scenario, &tally, &out)?;
         if cancel.load(Ordering::SeqCst) {
             // Stopped after the last cohort: still not committed, so nothing changes.
             return Err(explain_interruption(
@@ -385,6 +419,89 @@ fn run_command(args: RunArgs) -> Result<()> {
             );
             println!("  Results in        {}\n", display_path(&dir));
         }
+    }
+    Ok(())
+}
+
+/// Write every result file of `scenario`'s `tally` into `out` and commit the folder.
+///
+/// `run` and `merge` both end here, which is why a merged study's files are byte-identical to
+/// a single run's: the same (scenario, tally) goes through the same exporters.
+pub fn write_results(
+    scenario: &Scenario,
+    tally: &crate::stats::Tally,
+    out: OutputDir,
+) -> Result<(Summary, PathBuf)> {
+    let summary = stage_results(scenario, tally, &out)?;
+    let dir = out.commit()?;
+    Ok((summary, dir))
+}
+
+/// Render every result file of `scenario`'s `tally` into the staging folder of `out`
+/// (nothing is visible until the folder is committed).
+pub fn stage_results(
+    scenario: &Scenario,
+    tally: &crate::stats::Tally,
+    out: &OutputDir,
+) -> Result<Summary> {
+    let summary = Summary::new(scenario, tally);
+    for exporter in export::standard_exporters() {
+        let bytes = exporter.render(&summary)?;
+        out.write(exporter.file_name(), &bytes)?;
+    }
+    Ok(summary)
+}
+
+/// `run --shard`: simulate one shard of every scenario and write partial results.
+fn run_shard_command(args: &RunArgs, shard: shard::Shard) -> Result<()> {
+    let overrides = args.flags.overrides()?;
+    let loaded = args
+        .scenarios
+        .iter()
+        .map(|f| shard::load(f, &overrides))
+        .collect::<Result<Vec<_>>>()?;
+    let scenarios: Vec<Scenario> = loaded.iter().map(|l| l.scenario.clone()).collect();
+    let pool = thread_pool(args.threads)?;
+    let dirs: Vec<PathBuf> = unique_slugs(&scenarios)
+        .iter()
+        .map(|slug| args.out.join(shard.dir_name(slug)))
+        .collect();
+    // Fail on an unusable output folder before any work.
+    for dir in &dirs {
+        drop(OutputDir::create(dir)?);
+    }
+    let cancel = AtomicBool::new(false);
+    for (l, dir) in loaded.iter().zip(&dirs) {
+        let manifest = shard::Manifest::new(&l.scenario, &overrides, shard);
+        let tally = simulate_careers(&l.scenario, manifest.careers(), &pool, args.quiet, &cancel)?;
+        let dir = shard::write_partial(dir, &manifest, &tally, &l.text)?;
+        if !args.quiet {
+            println!(
+                "{}: shard {shard}, careers {}..{} of {} -> {}",
+                l.scenario.name,
+                manifest.careers_start,
+                manifest.careers_end,
+                manifest.total_careers,
+                display_path(&dir)
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `merge`: check partial results, add them up, and write what a single run would have.
+fn merge_command(args: MergeArgs) -> Result<()> {
+    let partials = args
+        .partials
+        .iter()
+        .map(|d| shard::read_partial(d))
+        .collect::<Result<Vec<_>>>()?;
+    let (scenario, tally) = shard::merge(partials)?;
+    let out = OutputDir::create(&args.out.join(scenario.slug()))?;
+    let (summary, dir) = write_results(&scenario, &tally, out)?;
+    if !args.quiet {
+        print!("{}", summary.to_text());
+        println!("  Results in        {}\n", display_path(&dir));
     }
     Ok(())
 }

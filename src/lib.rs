@@ -10,5 +10,6 @@ pub mod engine;
 pub mod export;
 pub mod model;
 pub mod scenario;
+pub mod shard;
 pub mod stats;
 pub mod summary;

@@ -8,5 +8,6 @@ mod cli {
     mod limits;
     mod props;
     mod run;
+    mod shard;
     mod support;
 }
