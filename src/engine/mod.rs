@@ -74,8 +74,15 @@ pub fn run(
 ) -> Result<Tally, Interrupted> {
     let cohort_size = scenario.cohort_size;
     let end = careers.end;
-    let tally = cohorts_of(&careers, cohort_size)
+    // Each rayon job starts a fresh tally (its quantile sketch is a few hundred kilobytes), so
+    // jobs are kept to at least ~4096 careers: splitting finer only costs allocation.
+    let min_cohorts_per_job = (4096 / cohort_size).max(1) as usize;
+    let cohorts = cohorts_of(&careers, cohort_size);
+    // usize ranges are indexed (u64 ranges are not), which `with_min_len` needs.
+    let tally = (cohorts.start as usize..cohorts.end as usize)
         .into_par_iter()
+        .with_min_len(min_cohorts_per_job)
+        .map(|c| c as u64)
         .fold(
             || (Tally::new(scenario.months, cohort_size), model.workspace()),
             |(mut tally, mut ws), cohort| {
