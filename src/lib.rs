@@ -4,6 +4,7 @@
 //! `engine` (many careers in parallel, deterministic) -> `stats` (mergeable tallies) ->
 //! `summary` (readable numbers) -> `export` and `charts` (files). `cli` wires them together.
 
+pub mod calibrate;
 pub mod charts;
 pub mod cli;
 pub mod engine;
@@ -12,3 +13,4 @@ pub mod model;
 pub mod scenario;
 pub mod stats;
 pub mod summary;
+pub mod validate;
