@@ -6,7 +6,7 @@
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
@@ -15,6 +15,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::engine::{self, Hooks};
 use crate::export::{self, OutputDir};
+use crate::model::estimate::{self, WorkEstimate, DEFAULT_MAX_WORK};
 use crate::model::Model;
 use crate::scenario::{self, Override, Scenario, PARAMS};
 use crate::summary::{self, Summary};
@@ -114,6 +115,20 @@ struct RunArgs {
     /// Print nothing but errors; no progress bar.
     #[arg(long, short)]
     quiet: bool,
+    /// Refuse to start when a scenario is expected to simulate more than this many
+    /// person-months (downline included), e.g. `--max-work 1e12`.
+    #[arg(long, value_name = "PERSON_MONTHS", default_value_t = DEFAULT_MAX_WORK, value_parser = parse_max_work)]
+    max_work: f64,
+}
+
+/// `--max-work`: a positive, finite number, written as an integer or like `1e12`.
+fn parse_max_work(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        _ => Err(format!(
+            "`{text}` is not a positive number of person-months (e.g. 1e12)"
+        )),
+    }
 }
 
 #[derive(Debug, Args)]
@@ -262,26 +277,177 @@ pub fn simulate(
     Ok(tally)
 }
 
+/// Refuse any scenario expected to simulate more than `max_work` person-months, naming the
+/// keys that drive the estimate and the flag that raises the limit.
+pub fn check_work(scenarios: &[Scenario], max_work: f64) -> Result<()> {
+    for s in scenarios {
+        let w = estimate::expected_work(s);
+        if w.person_months > max_work {
+            bail!("{}", work_refusal(s, &w, max_work));
+        }
+    }
+    Ok(())
+}
+
+/// The message for a scenario whose expected work is above `--max-work`.
+fn work_refusal(s: &Scenario, w: &WorkEstimate, max_work: f64) -> String {
+    let levels: Vec<String> = w
+        .people_per_level
+        .iter()
+        .enumerate()
+        .map(|(l, n)| format!("level {l}: {}", approx(*n)))
+        .collect();
+    format!(
+        "scenario {} (\"{}\") is expected to simulate about {} person-months, above the limit of {} \
+         (--max-work). Each distributor recruits about {} people (R), and the downline is \
+         simulated {} level(s) deep, so one followed career is about {} people ({}) and {} \
+         person-months; times {} careers. The work grows with `careers`, `months`, \
+         `downline.depth` (as R^depth), `prospecting.contacts_per_month`, \
+         `prospecting.follow_through`, `prospecting.join_probability` and `training.*` (through \
+         R). Lower one of them, or raise the limit with --max-work {} if you mean it \
+         (see docs/limits.md).",
+        s.file,
+        s.name,
+        approx(w.person_months),
+        approx(max_work),
+        approx(w.recruits_per_person),
+        s.depth,
+        approx(w.people_per_career()),
+        levels.join(", "),
+        approx(w.person_months_per_career),
+        summary::group(s.careers as f64, 0),
+        if w.person_months.is_finite() {
+            format!("{:.0e}", (w.person_months * 1.5).max(1.0))
+        } else {
+            "<N>".to_string()
+        },
+    )
+}
+
+/// A large number readably: grouped digits below a million, scientific notation above.
+fn approx(x: f64) -> String {
+    if !x.is_finite() {
+        "more than 10^308".to_string()
+    } else if x < 1e6 {
+        summary::group(x, if x < 10.0 { 1 } else { 0 })
+    } else {
+        format!("{x:.1e}")
+    }
+}
+
+/// Which signal stopped the run (0 = none yet); set from the signal handler.
+static STOP_SIGNAL: AtomicUsize = AtomicUsize::new(0);
+/// Set by SIGINT or SIGTERM; the engine checks it between cohorts.
+static CANCEL: AtomicBool = AtomicBool::new(false);
+
+/// The run was stopped by a signal; carries what a user needs to know.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct StoppedBySignal {
+    /// The signal number (SIGINT = 2, SIGTERM = 15).
+    pub signal: i32,
+    /// What was and was not written.
+    pub message: String,
+}
+
+impl StoppedBySignal {
+    /// The conventional exit status: 128 + the signal number (130 for Ctrl-C, 143 for SIGTERM).
+    pub fn exit_code(&self) -> u8 {
+        (128 + self.signal).clamp(0, 255) as u8
+    }
+}
+
+/// Route SIGINT (Ctrl-C) and SIGTERM to the cancel flag, once per process, so the engine stops
+/// between cohorts and output staging folders are removed as the run unwinds. A second signal
+/// while stopping exits at once (128 + signal), in case something hangs.
+fn install_signal_handlers() -> Result<&'static AtomicBool> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    static INSTALLED: std::sync::OnceLock<std::result::Result<(), String>> =
+        std::sync::OnceLock::new();
+    INSTALLED
+        .get_or_init(|| {
+            for sig in [SIGINT, SIGTERM] {
+                // Order matters: the shutdown check must see the flag before this signal sets it.
+                signal_hook::flag::register_conditional_shutdown(sig, 128 + sig, &CANCEL)
+                    .and_then(|_| {
+                        signal_hook::flag::register_usize(sig, &STOP_SIGNAL, sig as usize)
+                    })
+                    .and_then(|_| signal_hook::flag::register(sig, &CANCEL))
+                    .map_err(|e| format!("cannot install the handler for signal {sig}: {e}"))?;
+            }
+            Ok(())
+        })
+        .clone()
+        .map_err(anyhow::Error::msg)?;
+    Ok(&CANCEL)
+}
+
+/// Turn an [`engine::Interrupted`] into a [`StoppedBySignal`] naming the signal and saying
+/// what was kept; other errors pass through.
+fn explain_interruption(err: anyhow::Error, current: &Scenario, done: &[PathBuf]) -> anyhow::Error {
+    if err.downcast_ref::<engine::Interrupted>().is_none() {
+        return err;
+    }
+    let signal = STOP_SIGNAL.load(Ordering::SeqCst) as i32;
+    let name = match signal {
+        signal_hook::consts::SIGTERM => "SIGTERM",
+        _ => "SIGINT (Ctrl-C)",
+    };
+    let mut message = format!(
+        "interrupted by {name} while simulating \"{}\": its results were not written and any \
+         earlier results in its folder are untouched",
+        current.name
+    );
+    if !done.is_empty() {
+        let paths: Vec<String> = done.iter().map(|p| display_path(p)).collect();
+        message.push_str(&format!(
+            "; complete results of this run are in {}",
+            paths.join(", ")
+        ));
+    }
+    StoppedBySignal {
+        signal: if signal == 0 {
+            signal_hook::consts::SIGINT
+        } else {
+            signal
+        },
+        message,
+    }
+    .into()
+}
+
 fn run_command(args: RunArgs) -> Result<()> {
     let scenarios = args.flags.load(&args.scenarios)?;
+    check_work(&scenarios, args.max_work)?;
     let pool = thread_pool(args.threads)?;
     let slugs = unique_slugs(&scenarios);
+    let cancel = install_signal_handlers()?;
     // Prepare every output folder before any work, so a bad path fails at once.
     let outputs = slugs
         .iter()
         .map(|slug| OutputDir::create(&args.out.join(slug)))
         .collect::<Result<Vec<_>>>()?;
-    let cancel = AtomicBool::new(false);
+    let mut done: Vec<PathBuf> = Vec::new();
     for (scenario, out) in scenarios.iter().zip(outputs) {
         let started = Instant::now();
-        let tally = simulate(scenario, &pool, args.quiet, &cancel)?;
+        let tally = simulate(scenario, &pool, args.quiet, cancel)
+            .map_err(|e| explain_interruption(e, scenario, &done))?;
         let elapsed = started.elapsed().as_secs_f64();
         let summary = Summary::new(scenario, &tally);
         for exporter in export::standard_exporters() {
             let bytes = exporter.render(&summary)?;
             out.write(exporter.file_name(), &bytes)?;
         }
+        if cancel.load(Ordering::SeqCst) {
+            // Stopped after the last cohort: still not committed, so nothing changes.
+            return Err(explain_interruption(
+                engine::Interrupted.into(),
+                scenario,
+                &done,
+            ));
+        }
         let dir = out.commit()?;
+        done.push(dir.clone());
         if !args.quiet {
             print!("{}", summary.to_text());
             println!(
@@ -308,6 +474,13 @@ fn check_command(args: CheckArgs) -> Result<()> {
             s.name,
             s.fingerprint()
         );
+        let w = estimate::expected_work(s);
+        println!(
+            "  expected work: about {} person-months ({} people per career, {} recruits each)",
+            approx(w.person_months),
+            approx(w.people_per_career()),
+            approx(w.recruits_per_person)
+        );
         if !s.description.is_empty() {
             println!("  {}", s.description.trim().replace('\n', "\n  "));
         }
@@ -330,6 +503,10 @@ fn check_command(args: CheckArgs) -> Result<()> {
 /// A special exit status for errors that are not bad input (none yet besides interruption),
 /// or `None` for the default status 2. Broken pipes exit quietly with 0.
 pub fn exit_code_for(err: &anyhow::Error) -> Option<u8> {
+    if let Some(stopped) = err.downcast_ref::<StoppedBySignal>() {
+        eprintln!("{stopped}");
+        return Some(stopped.exit_code());
+    }
     if err.downcast_ref::<engine::Interrupted>().is_some() {
         eprintln!("interrupted: no results were written; earlier results are untouched");
         return Some(130);

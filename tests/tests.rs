@@ -1,3 +1,13 @@
-//! Integration tests: one binary, one module per topic.
+//! Integration tests: one binary (faster to link), one module per topic under tests/cli/.
 
-mod cli;
+mod cli {
+    mod bad_input;
+    mod closed_forms;
+    mod ground;
+    mod hostile;
+    mod levers;
+    mod limits;
+    mod props;
+    mod run;
+    mod support;
+}

@@ -6,6 +6,7 @@
 //! finished, and an earlier complete result survives a failed run untouched.
 
 pub mod income_disclosure;
+pub mod income_disclosure_chart;
 pub mod json;
 
 use std::fs;
@@ -152,6 +153,7 @@ pub fn standard_exporters() -> Vec<Box<dyn Exporter>> {
     vec![
         Box::new(json::SummaryJson),
         Box::new(income_disclosure::IncomeDisclosureCsv),
+        Box::new(income_disclosure_chart::IncomeDisclosureChart),
     ]
 }
 

@@ -10,6 +10,7 @@
 //! depend on the sponsor's later choices, so this order is exact, and it needs only one
 //! commission buffer per level (`depth + 1` rows of `months` values) instead of a tree.
 
+pub mod estimate;
 pub mod rng;
 pub mod sampling;
 
@@ -19,6 +20,14 @@ use serde::Serialize;
 use crate::scenario::{Dist, ParamId, Scenario, Traits};
 use rng::{child_key, stream, Purpose, Stream};
 use sampling::{binomial, poisson};
+
+/// Most active retail customers one distributor can serve at once (market saturation).
+///
+/// Referrals from customers can make a customer base grow geometrically (each customer brings
+/// `referrals_per_customer x rapport x customer_probability` new ones a month); without a
+/// bound the counts overflow within a few years of simulated time. No one person serves a
+/// million customers, so results of realistic scenarios never touch it.
+pub const MAX_CUSTOMERS: u64 = 1_000_000;
 
 /// How a career ended: the quit reason, or the state at the horizon.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -446,8 +455,12 @@ impl Model {
             // Customers: last month's churn, then this month's new ones.
             if let Some(r) = customer_rng.as_mut() {
                 let lost = binomial(r, customers, d.churn);
-                customers = customers - lost + new_customers;
-                customers_won += new_customers;
+                // Referrals can make the customer base grow geometrically; a person cannot
+                // serve more than MAX_CUSTOMERS, which also keeps every count finite.
+                customers = (customers - lost)
+                    .saturating_add(new_customers)
+                    .min(MAX_CUSTOMERS);
+                customers_won = customers_won.saturating_add(new_customers);
             }
 
             // 5. Economics.

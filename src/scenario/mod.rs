@@ -236,9 +236,20 @@ pub fn slugify(name: &str) -> String {
     let s = s.trim_matches('-').to_string();
     if s.is_empty() {
         "scenario".to_string()
+    } else if is_reserved_windows_name(&s) {
+        // `con`, `nul`, `com1`, ... cannot be folder names on Windows.
+        format!("{s}-scenario")
     } else {
         s
     }
+}
+
+/// Device names Windows reserves in every folder, whatever the extension.
+fn is_reserved_windows_name(slug: &str) -> bool {
+    matches!(slug, "con" | "prn" | "aux" | "nul")
+        || ((slug.starts_with("com") || slug.starts_with("lpt"))
+            && slug.len() == 4
+            && slug.as_bytes()[3].is_ascii_digit())
 }
 
 /// A `key.path=value` override from the command line.
@@ -482,7 +493,7 @@ impl<'a> Resolver<'a> {
     fn type_error(&self, path: &str, found: &Found<'_>, expected: &str) -> ScenarioError {
         let what = match found.value {
             Some(v) => format!("{} `{}`", article_type(v.type_name()), v.to_string().trim()),
-            None => format!("{}", found.item.type_name()),
+            None => found.item.type_name().to_string(),
         };
         self.err(
             Some(path),
@@ -934,6 +945,38 @@ mod tests {
         assert_eq!(slugify("../../etc/passwd"), "etc-passwd");
         assert_eq!(slugify("\u{0}\u{7}"), "scenario");
         assert!(slugify(&"a".repeat(500)).len() <= 60);
+    }
+
+    #[test]
+    fn slugs_of_hostile_names_are_safe_and_never_empty() {
+        let safe = |s: &str| {
+            !s.is_empty()
+                && s.len() <= 60
+                && !s.starts_with('-')
+                && !s.ends_with('-')
+                && s.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        };
+        for name in [
+            "..",
+            ".",
+            "/",
+            "C:\\Windows\\System32",
+            "--flag",
+            "a\u{202e}b",
+            "名前",
+            "Ünïcödé Näme",
+            &"é".repeat(100),
+            &format!("{}x", "-".repeat(200)),
+            &"ab ".repeat(100),
+        ] {
+            let s = slugify(name);
+            assert!(safe(&s), "{name:?} -> {s:?}");
+        }
+        assert_eq!(slugify("CON"), "con-scenario");
+        assert_eq!(slugify("lpt1"), "lpt1-scenario");
+        assert_eq!(slugify("console"), "console");
+        assert_eq!(slugify("Ünïcödé Näme"), "n-c-d-n-me");
     }
 
     #[test]

@@ -460,3 +460,20 @@ mod tests {
         assert!(Dist::build("beta", &[1.0], share).is_err());
     }
 }
+
+#[cfg(test)]
+mod doc_tests {
+    use super::PARAMS;
+
+    #[test]
+    fn every_parameter_is_documented_in_the_model_guide() {
+        let guide = include_str!("../../docs/model.md");
+        for p in PARAMS {
+            assert!(
+                guide.contains(&format!("`{}`", p.path)),
+                "docs/model.md lacks {}",
+                p.path
+            );
+        }
+    }
+}

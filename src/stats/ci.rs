@@ -39,8 +39,10 @@ pub fn wilson(successes: u64, trials: u64, z: f64) -> ShareEstimate {
     let half = z * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt() / denom;
     ShareEstimate {
         share: p,
-        ci_low: (centre - half).max(0.0),
-        ci_high: (centre + half).min(1.0),
+        // At p = 0 or 1 the bounds equal p only up to rounding; never let the interval
+        // exclude its own point estimate.
+        ci_low: (centre - half).clamp(0.0, p),
+        ci_high: (centre + half).clamp(p, 1.0),
         std_error: (p * (1.0 - p) / n).sqrt(),
     }
 }
@@ -48,6 +50,19 @@ pub fn wilson(successes: u64, trials: u64, z: f64) -> ShareEstimate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn interval_contains_the_estimate_at_the_extremes() {
+        for n in [1, 3, 7, 50, 77, 123, 999, 1_000_003] {
+            for k in [0, 1, n / 2, n - 1, n] {
+                let e = wilson(k, n, Z95);
+                assert!(
+                    e.ci_low <= e.share && e.share <= e.ci_high,
+                    "{k}/{n}: {e:?}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn wilson_matches_known_values_and_stays_in_unit_interval() {
