@@ -41,6 +41,11 @@ enum Command {
     Check(CheckArgs),
     /// Merge the partial results of `run --shard` into the result of a single run.
     Merge(MergeArgs),
+    /// Fit scenario keys to published outcome figures (Nelder-Mead, common random numbers).
+    Calibrate(CalibrateArgs),
+    /// Run the built-in validation suite (closed-form checks, determinism, calibration
+    /// targets) and print a pass/fail table; exits non-zero if any check fails.
+    Validate(ValidateArgs),
 }
 
 /// Flags that change a scenario (shared by every command that reads one).
@@ -156,12 +161,79 @@ struct CheckArgs {
     flags: ScenarioFlags,
 }
 
+#[derive(Debug, Args)]
+struct CalibrateArgs {
+    /// Scenario file (TOML) to fit; its comments are kept in the fitted copy.
+    #[arg(value_name = "SCENARIO.toml")]
+    scenario: PathBuf,
+    /// Targets file: outcome figures with tolerances, and the keys that may move.
+    #[arg(long, value_name = "TARGETS.toml")]
+    targets: PathBuf,
+    /// Careers per evaluation (default: the targets file's `careers`, else 4000).
+    #[arg(long, value_name = "N")]
+    careers: Option<u64>,
+    /// Largest number of simulations the optimiser may run.
+    #[arg(long, value_name = "N", default_value_t = 150)]
+    max_evaluations: usize,
+    /// Where to write the fitted scenario (default: `<scenario>.fitted.toml` beside it).
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// Override any scenario key before fitting (as in `run`). Repeatable.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+struct ValidateArgs {
+    /// Replace the built-in calibration targets for `typical` (scenarios/targets/aarp-2018.toml)
+    /// with this file. Meant for testing that a wrong target makes validation fail.
+    #[arg(long, value_name = "TARGETS.toml")]
+    targets: Option<PathBuf>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
+}
+
 /// Run the command line `cli`.
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Run(args) => run_command(args),
         Command::Check(args) => check_command(args),
         Command::Merge(args) => merge_command(args),
+        Command::Calibrate(args) => calibrate_command(args),
+        Command::Validate(args) => validate_command(args),
+    }
+}
+
+fn calibrate_command(args: CalibrateArgs) -> Result<()> {
+    let overrides = args
+        .set
+        .iter()
+        .map(|s| Override::parse(s).map_err(|m| anyhow::anyhow!("--set {m}")))
+        .collect::<Result<Vec<_>>>()?;
+    let pool = thread_pool(args.threads)?;
+    let req = crate::calibrate::Request {
+        scenario: args.scenario,
+        targets: args.targets,
+        careers: args.careers,
+        max_evaluations: args.max_evaluations,
+        out: args.out,
+        overrides,
+    };
+    pool.install(|| crate::calibrate::command(&req))
+}
+
+fn validate_command(args: ValidateArgs) -> Result<()> {
+    let pool = thread_pool(args.threads)?;
+    let report = pool.install(|| crate::validate::run_suite(args.targets.as_deref()))?;
+    print!("{}", report.to_text());
+    if report.all_passed() {
+        Ok(())
+    } else {
+        Err(crate::validate::ChecksFailed(report.failed()).into())
     }
 }
 
@@ -555,6 +627,10 @@ pub fn exit_code_for(err: &anyhow::Error) -> Option<u8> {
     if err.downcast_ref::<engine::Interrupted>().is_some() {
         eprintln!("interrupted: no results were written; earlier results are untouched");
         return Some(130);
+    }
+    if let Some(failed) = err.downcast_ref::<crate::validate::ChecksFailed>() {
+        eprintln!("validation failed: {failed}");
+        return Some(1);
     }
     if let Some(io) = err.downcast_ref::<std::io::Error>() {
         if io.kind() == std::io::ErrorKind::BrokenPipe {

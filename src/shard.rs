@@ -457,7 +457,7 @@ pub fn merge(mut partials: Vec<Partial>) -> Result<(Scenario, Tally)> {
             reference.scenario_fingerprint
         );
     }
-    let mut tally = Tally::new(scenario.months, scenario.cohort_size);
+    let mut tally = Tally::for_scenario(&scenario);
     for p in &partials {
         let t = &p.tally;
         if t.active.len() != tally.active.len()

@@ -5,6 +5,8 @@
 //! folder, so an interrupted or failed run never leaves a half-written result that looks
 //! finished, and an earlier complete result survives a failed run untouched.
 
+pub mod income_disclosure;
+pub mod income_disclosure_chart;
 pub mod json;
 
 use std::fs;
@@ -148,7 +150,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
 
 /// The exporters every run writes.
 pub fn standard_exporters() -> Vec<Box<dyn Exporter>> {
-    vec![Box::new(json::SummaryJson)]
+    vec![
+        Box::new(json::SummaryJson),
+        Box::new(income_disclosure::IncomeDisclosureCsv),
+        Box::new(income_disclosure_chart::IncomeDisclosureChart),
+    ]
 }
 
 #[cfg(test)]
