@@ -21,6 +21,7 @@ use crate::export::{self, ExportOptions, OutputDir};
 use crate::model::estimate::{self, WorkEstimate, DEFAULT_MAX_WORK};
 use crate::model::Model;
 use crate::scenario::{self, Override, Scenario, PARAMS};
+use crate::shard;
 use crate::summary::{self, Summary};
 
 /// Exit status for bad input (scenario files, flags).
@@ -41,6 +42,13 @@ enum Command {
     Run(RunArgs),
     /// Validate scenarios and print every resolved parameter.
     Check(CheckArgs),
+    /// Merge the partial results of `run --shard` into the result of a single run.
+    Merge(MergeArgs),
+    /// Fit scenario keys to published outcome figures (Nelder-Mead, common random numbers).
+    Calibrate(CalibrateArgs),
+    /// Run the built-in validation suite (closed-form checks, determinism, calibration
+    /// targets) and print a pass/fail table; exits non-zero if any check fails.
+    Validate(ValidateArgs),
 }
 
 /// Flags that change a scenario (shared by every command that reads one).
@@ -117,6 +125,11 @@ struct RunArgs {
     /// person-months (downline included), e.g. `--max-work 1e12`.
     #[arg(long, value_name = "PERSON_MONTHS", default_value_t = DEFAULT_MAX_WORK, value_parser = parse_max_work)]
     max_work: f64,
+    /// Simulate only shard K of N (contiguous, cohort-aligned blocks of careers) and write a
+    /// partial result to `<out>/<slug>.shard-K-of-N/` for `mlm-sim merge`. `auto` reads
+    /// Slurm array or Kubernetes Indexed Job variables (see docs/cluster.md).
+    #[arg(long, value_name = "K/N|auto")]
+    shard: Option<String>,
     /// Chart image formats, comma-separated.
     #[arg(
         long = "format",
@@ -199,6 +212,19 @@ fn parse_max_work(text: &str) -> Result<f64, String> {
 }
 
 #[derive(Debug, Args)]
+struct MergeArgs {
+    /// Partial-result folders written by `run --shard`, one per shard.
+    #[arg(required = true, value_name = "PARTIAL_DIR")]
+    partials: Vec<PathBuf>,
+    /// Folder for results; writes `<out>/<scenario-slug>/`, as `run` does.
+    #[arg(long, value_name = "DIR", default_value = "output")]
+    out: PathBuf,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(Debug, Args)]
 struct CheckArgs {
     /// Scenario files (TOML).
     #[arg(required = true, value_name = "SCENARIO.toml")]
@@ -207,11 +233,79 @@ struct CheckArgs {
     flags: ScenarioFlags,
 }
 
+#[derive(Debug, Args)]
+struct CalibrateArgs {
+    /// Scenario file (TOML) to fit; its comments are kept in the fitted copy.
+    #[arg(value_name = "SCENARIO.toml")]
+    scenario: PathBuf,
+    /// Targets file: outcome figures with tolerances, and the keys that may move.
+    #[arg(long, value_name = "TARGETS.toml")]
+    targets: PathBuf,
+    /// Careers per evaluation (default: the targets file's `careers`, else 4000).
+    #[arg(long, value_name = "N")]
+    careers: Option<u64>,
+    /// Largest number of simulations the optimiser may run.
+    #[arg(long, value_name = "N", default_value_t = 150)]
+    max_evaluations: usize,
+    /// Where to write the fitted scenario (default: `<scenario>.fitted.toml` beside it).
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// Override any scenario key before fitting (as in `run`). Repeatable.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+struct ValidateArgs {
+    /// Replace the built-in calibration targets for `typical` (scenarios/targets/aarp-2018.toml)
+    /// with this file. Meant for testing that a wrong target makes validation fail.
+    #[arg(long, value_name = "TARGETS.toml")]
+    targets: Option<PathBuf>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
+}
+
 /// Run the command line `cli`.
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Run(args) => run_command(args),
         Command::Check(args) => check_command(args),
+        Command::Merge(args) => merge_command(args),
+        Command::Calibrate(args) => calibrate_command(args),
+        Command::Validate(args) => validate_command(args),
+    }
+}
+
+fn calibrate_command(args: CalibrateArgs) -> Result<()> {
+    let overrides = args
+        .set
+        .iter()
+        .map(|s| Override::parse(s).map_err(|m| anyhow::anyhow!("--set {m}")))
+        .collect::<Result<Vec<_>>>()?;
+    let pool = thread_pool(args.threads)?;
+    let req = crate::calibrate::Request {
+        scenario: args.scenario,
+        targets: args.targets,
+        careers: args.careers,
+        max_evaluations: args.max_evaluations,
+        out: args.out,
+        overrides,
+    };
+    pool.install(|| crate::calibrate::command(&req))
+}
+
+fn validate_command(args: ValidateArgs) -> Result<()> {
+    let pool = thread_pool(args.threads)?;
+    let report = pool.install(|| crate::validate::run_suite(args.targets.as_deref()))?;
+    print!("{}", report.to_text());
+    if report.all_passed() {
+        Ok(())
+    } else {
+        Err(crate::validate::ChecksFailed(report.failed()).into())
     }
 }
 
@@ -265,14 +359,26 @@ pub fn simulate(
     quiet: bool,
     cancel: &AtomicBool,
 ) -> Result<crate::stats::Tally> {
+    simulate_careers(scenario, 0..scenario.careers, pool, quiet, cancel)
+}
+
+/// Simulate the careers `careers` (starting on a cohort boundary) of `scenario` on `pool`,
+/// with a progress bar.
+pub fn simulate_careers(
+    scenario: &Scenario,
+    careers: std::ops::Range<u64>,
+    pool: &rayon::ThreadPool,
+    quiet: bool,
+    cancel: &AtomicBool,
+) -> Result<crate::stats::Tally> {
     let model = Model::new(scenario);
-    let pb = progress_bar(scenario.careers, quiet, &scenario.name);
+    let pb = progress_bar(careers.end - careers.start, quiet, &scenario.name);
     let progress = |n: u64| pb.inc(n);
     let hooks = Hooks {
         progress: &progress,
         cancel,
     };
-    let tally = pool.install(|| engine::run(scenario, &model, 0..scenario.careers, &hooks))?;
+    let tally = pool.install(|| engine::run(scenario, &model, careers, &hooks))?;
     pb.finish_and_clear();
     Ok(tally)
 }
@@ -460,6 +566,10 @@ fn explain_interruption(err: anyhow::Error, current: &Scenario, done: &[PathBuf]
 }
 
 fn run_command(args: RunArgs) -> Result<()> {
+    if let Some(spec) = &args.shard {
+        let shard = shard::Shard::parse(spec, &|k| std::env::var(k).ok())?;
+        return run_shard_command(&args, shard);
+    }
     let scenarios = args.flags.load(&args.scenarios)?;
     check_work(&scenarios, args.max_work)?;
     let options = args.export_options();
@@ -481,11 +591,7 @@ fn run_command(args: RunArgs) -> Result<()> {
         }
         .map_err(|e| explain_interruption(e, scenario, &done))?;
         let elapsed = started.elapsed().as_secs_f64();
-        let summary = Summary::new(scenario, &tally);
-        for exporter in export::standard_exporters(&options) {
-            let bytes = exporter.render(&summary)?;
-            out.write(exporter.file_name(), &bytes)?;
-        }
+        let summary = stage_results(scenario, &tally, &out, &options)?;
         if cancel.load(Ordering::SeqCst) {
             // Stopped after the last cohort: still not committed, so nothing changes.
             return Err(explain_interruption(
@@ -505,6 +611,92 @@ fn run_command(args: RunArgs) -> Result<()> {
             );
             println!("  Results in        {}\n", display_path(&dir));
         }
+    }
+    Ok(())
+}
+
+/// Write every result file of `scenario`'s `tally` into `out` and commit the folder.
+///
+/// `run` and `merge` both end here, which is why a merged study's files are byte-identical to
+/// a single run's: the same (scenario, tally) goes through the same exporters.
+pub fn write_results(
+    scenario: &Scenario,
+    tally: &crate::stats::Tally,
+    out: OutputDir,
+    options: &ExportOptions,
+) -> Result<(Summary, PathBuf)> {
+    let summary = stage_results(scenario, tally, &out, options)?;
+    let dir = out.commit()?;
+    Ok((summary, dir))
+}
+
+/// Render every result file of `scenario`'s `tally` into the staging folder of `out`
+/// (nothing is visible until the folder is committed).
+pub fn stage_results(
+    scenario: &Scenario,
+    tally: &crate::stats::Tally,
+    out: &OutputDir,
+    options: &ExportOptions,
+) -> Result<Summary> {
+    let summary = Summary::new(scenario, tally);
+    for exporter in export::standard_exporters(options) {
+        let bytes = exporter.render(&summary)?;
+        out.write(exporter.file_name(), &bytes)?;
+    }
+    Ok(summary)
+}
+
+/// `run --shard`: simulate one shard of every scenario and write partial results.
+fn run_shard_command(args: &RunArgs, shard: shard::Shard) -> Result<()> {
+    let overrides = args.flags.overrides()?;
+    let loaded = args
+        .scenarios
+        .iter()
+        .map(|f| shard::load(f, &overrides))
+        .collect::<Result<Vec<_>>>()?;
+    let scenarios: Vec<Scenario> = loaded.iter().map(|l| l.scenario.clone()).collect();
+    let pool = thread_pool(args.threads)?;
+    let dirs: Vec<PathBuf> = unique_slugs(&scenarios)
+        .iter()
+        .map(|slug| args.out.join(shard.dir_name(slug)))
+        .collect();
+    // Fail on an unusable output folder before any work.
+    for dir in &dirs {
+        drop(OutputDir::create(dir)?);
+    }
+    let cancel = AtomicBool::new(false);
+    for (l, dir) in loaded.iter().zip(&dirs) {
+        let manifest = shard::Manifest::new(&l.scenario, &overrides, shard);
+        let tally = simulate_careers(&l.scenario, manifest.careers(), &pool, args.quiet, &cancel)?;
+        let dir = shard::write_partial(dir, &manifest, &tally, &l.text)?;
+        if !args.quiet {
+            println!(
+                "{}: shard {shard}, careers {}..{} of {} -> {}",
+                l.scenario.name,
+                manifest.careers_start,
+                manifest.careers_end,
+                manifest.total_careers,
+                display_path(&dir)
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `merge`: check partial results, add them up, and write what a single run would have.
+fn merge_command(args: MergeArgs) -> Result<()> {
+    let partials = args
+        .partials
+        .iter()
+        .map(|d| shard::read_partial(d))
+        .collect::<Result<Vec<_>>>()?;
+    let (scenario, tally) = shard::merge(partials)?;
+    let out = OutputDir::create(&args.out.join(scenario.slug()))?;
+    // Charts at their defaults, as a `run` without chart flags writes them.
+    let (summary, dir) = write_results(&scenario, &tally, out, &ExportOptions::default())?;
+    if !args.quiet {
+        print!("{}", summary.to_text());
+        println!("  Results in        {}\n", display_path(&dir));
     }
     Ok(())
 }
@@ -558,6 +750,10 @@ pub fn exit_code_for(err: &anyhow::Error) -> Option<u8> {
     if err.downcast_ref::<engine::Interrupted>().is_some() {
         eprintln!("interrupted: no results were written; earlier results are untouched");
         return Some(130);
+    }
+    if let Some(failed) = err.downcast_ref::<crate::validate::ChecksFailed>() {
+        eprintln!("validation failed: {failed}");
+        return Some(1);
     }
     if let Some(io) = err.downcast_ref::<std::io::Error>() {
         if io.kind() == std::io::ErrorKind::BrokenPipe {

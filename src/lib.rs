@@ -4,11 +4,14 @@
 //! `engine` (many careers in parallel, deterministic) -> `stats` (mergeable tallies) ->
 //! `summary` (readable numbers) -> `export` and `charts` (files). `cli` wires them together.
 
+pub mod calibrate;
 pub mod charts;
 pub mod cli;
 pub mod engine;
 pub mod export;
 pub mod model;
 pub mod scenario;
+pub mod shard;
 pub mod stats;
 pub mod summary;
+pub mod validate;

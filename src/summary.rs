@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::EndReason;
 use crate::scenario::Scenario;
+use crate::stats::disclosure::{Band, GROSS_BAND_DEFS, NET_BAND_DEFS, SMALL_PROFIT};
 use crate::stats::{wilson, ShareEstimate, Tally, Z95};
 
 /// Months at which survival is quoted in the terminal summary.
@@ -104,6 +105,73 @@ pub struct DownlineOutcomes {
     pub profited_share: f64,
 }
 
+/// One band of an income-disclosure table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DisclosureRow {
+    /// Band label as a statement prints it, e.g. `$50-250`.
+    pub band: String,
+    /// Lower edge, currency units a year (`None`: unbounded).
+    pub low: Option<f64>,
+    /// Upper edge, currency units a year (`None`: unbounded).
+    pub high: Option<f64>,
+    /// Careers in the band.
+    pub careers: u64,
+    /// Share of all followed careers (quitters included).
+    pub share: f64,
+    /// 95% Wilson interval of `share`, [low, high].
+    pub share_ci: [f64; 2],
+}
+
+/// One income-disclosure table: bands, mean and median, in currency units a year.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DisclosureTable {
+    /// Bands in ascending order; shares sum to one.
+    pub rows: Vec<DisclosureRow>,
+    /// Mean annual amount per career.
+    pub mean: f64,
+    /// Median annual amount per career (within 1%, see `MoneySketch`).
+    pub median: f64,
+}
+
+/// What an income-disclosure statement shows, and what it leaves out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IncomeDisclosure {
+    /// Annualisation divisor: each career's amount is divided by the horizon in years
+    /// (`months / 12`), whatever the months it was active (docs/output.md, "Income disclosure").
+    pub years: f64,
+    /// Annual payments from the company (commissions), every followed career counted: the
+    /// statement's own table.
+    pub company_payments: DisclosureTable,
+    /// Annual net income (company payments + retail profit - purchases - expenses), every
+    /// followed career counted: what the statement leaves out.
+    pub net: DisclosureTable,
+}
+
+/// Whole-career net outcome bands, as surveys of participants report them (AARP 2018).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct OutcomeBands {
+    /// Half-width of "broke even", currency units (whole-career net within ± this).
+    pub break_even_band: f64,
+    /// Share with net below `-break_even_band`.
+    pub lost_money: f64,
+    /// 95% interval of `lost_money`.
+    pub lost_money_ci: [f64; 2],
+    /// Share with net within ±`break_even_band`.
+    pub broke_even: f64,
+    /// 95% interval of `broke_even`.
+    pub broke_even_ci: [f64; 2],
+    /// Share with net above `break_even_band`.
+    pub profited: f64,
+    /// 95% interval of `profited`.
+    pub profited_ci: [f64; 2],
+    /// Profit threshold for "a small profit", currency units.
+    pub small_profit_below: f64,
+    /// Share of the profitable (`profited`) whose net is below `small_profit_below`.
+    pub profited_small_share: f64,
+    /// 95% interval of `profited_small_share`.
+    pub profited_small_share_ci: [f64; 2],
+}
+
 /// Everything `summary.json` holds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
@@ -175,6 +243,10 @@ pub struct Summary {
     pub net_income_histogram: Vec<HistogramBin>,
     /// Distribution of failure rates across cohorts.
     pub cohort_failure_rates: CohortFailureRates,
+    /// Income-disclosure tables: company payments and net, per year.
+    pub income_disclosure: IncomeDisclosure,
+    /// Lost money / broke even / profited, as surveys report them.
+    pub outcome_bands: OutcomeBands,
 }
 
 fn share(num: u64, den: u64) -> f64 {
@@ -286,6 +358,85 @@ fn cohort_rates(t: &Tally, cohort_size: u64, overall: f64) -> CohortFailureRates
     }
 }
 
+fn disclosure_table(
+    defs: &[Band],
+    counts: &[u64],
+    n: u64,
+    mean: f64,
+    median: f64,
+) -> DisclosureTable {
+    DisclosureTable {
+        rows: defs
+            .iter()
+            .zip(counts)
+            .map(|(b, &c)| {
+                let e = wilson(c, n, Z95);
+                DisclosureRow {
+                    band: b.label.to_string(),
+                    low: b.low,
+                    high: b.high,
+                    careers: c,
+                    share: e.share,
+                    share_ci: ci(&e),
+                }
+            })
+            .collect(),
+        mean,
+        median,
+    }
+}
+
+fn income_disclosure(t: &Tally) -> IncomeDisclosure {
+    let d = &t.disclosure;
+    let years = d.years();
+    let n = t.careers;
+    let mean = |cents: i128| {
+        if n == 0 {
+            0.0
+        } else {
+            cents as f64 / n as f64 / 100.0 / years
+        }
+    };
+    IncomeDisclosure {
+        years,
+        company_payments: disclosure_table(
+            &GROSS_BAND_DEFS,
+            &d.gross_bands,
+            n,
+            mean(t.commissions_cents),
+            d.gross_annual.quantile(0.5).unwrap_or(0.0),
+        ),
+        net: disclosure_table(
+            &NET_BAND_DEFS,
+            &d.net_bands,
+            n,
+            mean(t.net_cents),
+            t.net.quantile(0.5).unwrap_or(0.0) / years,
+        ),
+    }
+}
+
+fn outcome_bands(t: &Tally) -> OutcomeBands {
+    let d = &t.disclosure;
+    let n = t.careers;
+    let lost = wilson(d.lost_money, n, Z95);
+    let even = wilson(d.broke_even, n, Z95);
+    let prof = wilson(d.profited, n, Z95);
+    let small = wilson(d.profited_small, d.profited, Z95);
+    OutcomeBands {
+        break_even_band: d.break_even_cents as f64 / 100.0,
+        lost_money: lost.share,
+        lost_money_ci: ci(&lost),
+        broke_even: even.share,
+        broke_even_ci: ci(&even),
+        profited: prof.share,
+        profited_ci: ci(&prof),
+        small_profit_below: SMALL_PROFIT,
+        profited_small_share: small.share,
+        profited_small_share_ci: ci(&small),
+    }
+}
+
 impl Summary {
     /// Build the summary of `tally` for `scenario`.
     pub fn new(scenario: &Scenario, t: &Tally) -> Summary {
@@ -384,6 +535,8 @@ impl Summary {
             person_months: t.person_months,
             net_income_histogram: net_histogram(t),
             cohort_failure_rates: cohort_rates(t, scenario.cohort_size, failure.share),
+            income_disclosure: income_disclosure(t),
+            outcome_bands: outcome_bands(t),
         }
     }
 
@@ -474,6 +627,29 @@ impl Summary {
             pct(self.profitable_share),
             pct(self.profitable_share_ci[0]),
             pct(self.profitable_share_ci[1])
+        );
+        let o = &self.outcome_bands;
+        let _ = writeln!(
+            s,
+            "  As surveys ask    lost money {}  broke even (within ±{}) {}  profited {} ({} of them under {})",
+            pct(o.lost_money),
+            money(o.break_even_band),
+            pct(o.broke_even),
+            pct(o.profited),
+            pct(o.profited_small_share),
+            money(o.small_profit_below)
+        );
+        let g = &self.income_disclosure.company_payments;
+        let zero = g.rows.first().map_or(0.0, |r| r.share);
+        let at_most_1000: f64 = g.rows.iter().take(5).map(|r| r.share).sum();
+        let _ = writeln!(
+            s,
+            "  Per year          company payments: {} got $0, {} got $1,000 or less; mean {}, median {}; net mean {}",
+            pct(zero),
+            pct(at_most_1000),
+            money(g.mean),
+            money(g.median),
+            money(self.income_disclosure.net.mean)
         );
         let _ = writeln!(
             s,

@@ -3,11 +3,13 @@
 mod cli {
     mod bad_input;
     mod closed_forms;
+    mod ground;
     mod hostile;
     mod levers;
     mod limits;
     mod outputs;
     mod props;
     mod run;
+    mod shard;
     mod support;
 }

@@ -74,10 +74,17 @@ pub fn run(
 ) -> Result<Tally, Interrupted> {
     let cohort_size = scenario.cohort_size;
     let end = careers.end;
-    let tally = cohorts_of(&careers, cohort_size)
+    // Each rayon job starts a fresh tally (its quantile sketch is a few hundred kilobytes), so
+    // jobs are kept to at least ~4096 careers: splitting finer only costs allocation.
+    let min_cohorts_per_job = (4096 / cohort_size).max(1) as usize;
+    let cohorts = cohorts_of(&careers, cohort_size);
+    // usize ranges are indexed (u64 ranges are not), which `with_min_len` needs.
+    let tally = (cohorts.start as usize..cohorts.end as usize)
         .into_par_iter()
+        .with_min_len(min_cohorts_per_job)
+        .map(|c| c as u64)
         .fold(
-            || (Tally::new(scenario.months, cohort_size), model.workspace()),
+            || (Tally::for_scenario(scenario), model.workspace()),
             |(mut tally, mut ws), cohort| {
                 if !hooks.cancel.load(Ordering::Relaxed) {
                     let before = tally.careers;
@@ -89,7 +96,7 @@ pub fn run(
         )
         .map(|(tally, _)| tally)
         .reduce(
-            || Tally::new(scenario.months, cohort_size),
+            || Tally::for_scenario(scenario),
             |mut a, b| {
                 a.merge(&b);
                 a
@@ -115,7 +122,7 @@ pub fn run_with_records(
     // About 64k careers per block: enough work to keep every thread busy, small enough that
     // the block's records stay a few megabytes.
     let per_block = (65_536 / cohort_size).max(1);
-    let mut total = Tally::new(scenario.months, cohort_size);
+    let mut total = Tally::for_scenario(scenario);
     let cohorts = cohorts_of(&careers, cohort_size);
     let mut block_start = cohorts.start;
     while block_start < cohorts.end {
@@ -128,7 +135,7 @@ pub fn run_with_records(
             .map_init(
                 || model.workspace(),
                 |ws, cohort| {
-                    let mut tally = Tally::new(scenario.months, cohort_size);
+                    let mut tally = Tally::for_scenario(scenario);
                     let mut records = Vec::with_capacity(cohort_size as usize);
                     run_cohort(model, scenario, cohort, end, &mut tally, ws, |c| {
                         records.push(c)

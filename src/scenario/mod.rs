@@ -46,6 +46,7 @@ const SETTING_KEYS: &[&str] = &[
     "downline.depth",
     "downline.max_size",
     "economics.commission_rates",
+    "economics.break_even_band",
 ];
 
 /// Sections a scenario may contain (tables at the top level).
@@ -130,6 +131,8 @@ pub struct Scenario {
     pub max_downline: u64,
     /// Unilevel commission rate per level (level 1 first), shares of the member's volume.
     pub commission_rates: Vec<f64>,
+    /// Half-width of "broke even" in survey outcome bands (currency units, whole career).
+    pub break_even_band: f64,
     /// Every distributor parameter, fixed or drawn.
     pub params: Vec<Param>,
     /// Source notes keyed by parameter path (parameter provenance).
@@ -196,6 +199,10 @@ impl Scenario {
                 out.push((
                     "economics.commission_rates".into(),
                     format!("[{}]", rates.join(", ")),
+                ));
+                out.push((
+                    "economics.break_even_band".into(),
+                    params::fmt_num(self.break_even_band),
                 ));
             }
             if *id == ParamId::LossTolerance {
@@ -586,7 +593,11 @@ impl<'a> Resolver<'a> {
     }
 
     fn param(&self, id: ParamId) -> Result<Param, ScenarioError> {
-        let spec = id.spec();
+        self.param_spec(id.spec())
+    }
+
+    /// Read and check a number-or-distribution value described by `spec`.
+    fn param_spec(&self, spec: &ParamSpec) -> Result<Param, ScenarioError> {
         let path = spec.path;
         let Some(found) = self.find(path) else {
             return Ok(Param::Fixed(spec.default));
@@ -779,6 +790,23 @@ impl<'a> Resolver<'a> {
             DEFAULT_DOWNLINE_CAP,
         )?;
         let commission_rates = self.commission_rates()?;
+        let break_even_band = match self.param_spec(&ParamSpec {
+            path: "economics.break_even_band",
+            min: 0.0,
+            max: params::MONEY_MAX,
+            default: crate::stats::disclosure::BREAK_EVEN_BAND,
+            unit: Unit::Money,
+            doc: "half-width of \"broke even\" in outcome bands",
+        })? {
+            Param::Fixed(v) => v,
+            Param::Drawn(_) => {
+                return Err(self.err(
+                    Some("economics.break_even_band"),
+                    Origin::Unknown,
+                    "must be a single number: it defines a reporting band, not a trait".into(),
+                ))
+            }
+        };
         let params = ParamId::ALL
             .iter()
             .map(|id| self.param(*id))
@@ -796,6 +824,7 @@ impl<'a> Resolver<'a> {
             depth,
             max_downline,
             commission_rates,
+            break_even_band,
             params,
             sources,
             overrides: self.overrides.iter().map(|o| o.text.clone()).collect(),

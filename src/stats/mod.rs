@@ -6,12 +6,14 @@
 //! result of a single run. Memory does not grow with the number of careers.
 
 pub mod ci;
+pub mod disclosure;
 pub mod sketch;
 
 use serde::{Deserialize, Serialize};
 
 use crate::model::{CareerOutcome, EndReason};
 pub use ci::{wilson, ShareEstimate, Z95};
+pub use disclosure::Disclosure;
 pub use sketch::{to_cents, MoneySketch};
 
 /// Sums of one money flow over careers, in cents.
@@ -68,6 +70,8 @@ pub struct Tally {
     pub person_months: u64,
     /// `cohort_failures[f]`: complete cohorts in which exactly `f` careers failed.
     pub cohort_failures: Vec<u64>,
+    /// Income-disclosure bands and survey outcome bands.
+    pub disclosure: Disclosure,
 }
 
 impl Tally {
@@ -96,7 +100,15 @@ impl Tally {
             capped: 0,
             person_months: 0,
             cohort_failures: vec![0; cohort_size as usize + 1],
+            disclosure: Disclosure::new(months),
         }
+    }
+
+    /// An empty tally shaped for `scenario`: its horizon, cohort size and break-even band.
+    pub fn for_scenario(scenario: &crate::scenario::Scenario) -> Tally {
+        let mut t = Tally::new(scenario.months, scenario.cohort_size);
+        t.disclosure = Disclosure::with_break_even(scenario.months, scenario.break_even_band);
+        t
     }
 
     /// Count one followed career. Returns whether it failed (quit before the horizon, or
@@ -124,6 +136,7 @@ impl Tally {
         self.purchases_cents += i128::from(to_cents(p.money.purchases));
         self.expenses_cents += i128::from(to_cents(p.money.expenses));
         self.net.add(net);
+        self.disclosure.add(&p.money);
         if net > 0.0 {
             self.profitable += 1;
         }
@@ -176,6 +189,7 @@ impl Tally {
         for (a, b) in self.cohort_failures.iter_mut().zip(&o.cohort_failures) {
             *a += b;
         }
+        self.disclosure.merge(&o.disclosure);
     }
 
     /// Careers that ended for `reason`.
