@@ -92,6 +92,15 @@ struct SummaryRow<'a> {
     cohort_failure_rate_binomial_sd: f64,
     cohort_failure_rate_p10: f64,
     cohort_failure_rate_p90: f64,
+    outcome_break_even_band: f64,
+    outcome_lost_money: f64,
+    outcome_broke_even: f64,
+    outcome_profited: f64,
+    outcome_profited_small_share: f64,
+    disclosure_company_payments_mean: f64,
+    disclosure_company_payments_median: f64,
+    disclosure_net_mean: f64,
+    disclosure_net_median: f64,
 }
 
 impl Exporter for SummaryCsv {
@@ -163,6 +172,15 @@ impl Exporter for SummaryCsv {
             cohort_failure_rate_binomial_sd: c.binomial_sd,
             cohort_failure_rate_p10: c.p10,
             cohort_failure_rate_p90: c.p90,
+            outcome_break_even_band: s.outcome_bands.break_even_band,
+            outcome_lost_money: s.outcome_bands.lost_money,
+            outcome_broke_even: s.outcome_bands.broke_even,
+            outcome_profited: s.outcome_bands.profited,
+            outcome_profited_small_share: s.outcome_bands.profited_small_share,
+            disclosure_company_payments_mean: s.income_disclosure.company_payments.mean,
+            disclosure_company_payments_median: s.income_disclosure.company_payments.median,
+            disclosure_net_mean: s.income_disclosure.net.mean,
+            disclosure_net_median: s.income_disclosure.net.median,
         };
         table([row])
     }

@@ -139,13 +139,11 @@ fn run_writes_tables_that_agree_with_summary_json() {
         ("downline_profited_share", "/downline/profited_share"),
         ("capped_careers", "/capped_careers"),
         ("cohort_failure_rate_p90", "/cohort_failure_rates/p90"),
+        ("outcome_profited", "/outcome_bands/profited"),
+        ("disclosure_net_mean", "/income_disclosure/net/mean"),
     ];
     for (col, ptr) in paths {
-        assert_eq!(
-            num(&row[*col]),
-            json_f64(json.pointer(ptr).unwrap()),
-            "{col}"
-        );
+        assert_same(num(&row[*col]), json_f64(json.pointer(ptr).unwrap()), col);
     }
     for (reason, share) in json["quit_reasons"].as_object().unwrap() {
         assert_same(
@@ -185,9 +183,10 @@ fn run_writes_tables_that_agree_with_summary_json() {
     let total: u64 = reasons.iter().map(|r| num(&r["count"]) as u64).sum();
     assert_eq!(total, careers);
     for r in &reasons {
-        assert_eq!(
+        assert_same(
             num(&r["share"]),
-            json_f64(&json["quit_reasons"][&r["reason"]])
+            json_f64(&json["quit_reasons"][&r["reason"]]),
+            &r["reason"],
         );
     }
 
