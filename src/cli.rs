@@ -567,6 +567,12 @@ fn explain_interruption(err: anyhow::Error, current: &Scenario, done: &[PathBuf]
 
 fn run_command(args: RunArgs) -> Result<()> {
     if let Some(spec) = &args.shard {
+        if args.careers_csv {
+            bail!(
+                "--careers-csv cannot be combined with --shard: write careers.csv from a \
+                 single (unsharded) run"
+            );
+        }
         let shard = shard::Shard::parse(spec, &|k| std::env::var(k).ok())?;
         return run_shard_command(&args, shard);
     }

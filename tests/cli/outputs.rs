@@ -329,6 +329,29 @@ fn fails_with_a_clear_error_for_a_bad_format_or_chart_size() {
 }
 
 #[test]
+fn fails_with_a_clear_error_for_careers_csv_with_shard() {
+    let dir = tempfile::tempdir().unwrap();
+    mlm()
+        .arg("run")
+        .arg(scenario_path("relationship"))
+        .args([
+            "--careers-csv",
+            "--shard",
+            "1/2",
+            "--careers",
+            "200",
+            "--out",
+        ])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--careers-csv cannot be combined with --shard",
+        ));
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+#[test]
 fn scenario_text_is_escaped_in_the_report() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("evil.toml");
