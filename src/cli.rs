@@ -454,7 +454,7 @@ fn work_refusal(s: &Scenario, w: &WorkEstimate, max_work: f64) -> String {
          `downline.depth` (as R^depth), `prospecting.contacts_per_month`, \
          `prospecting.follow_through`, `prospecting.join_probability` and `training.*` (through \
          R). Lower one of them, or raise the limit with --max-work {} if you mean it \
-         (see docs/limits.md).",
+         (see \"Limits and work estimate\" in docs/model.md).",
         s.file,
         s.name,
         approx(w.person_months),
