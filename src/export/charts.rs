@@ -29,16 +29,20 @@ pub enum Chart {
     FailureRateDistribution,
     /// What happened to the people the followed distributors recruited.
     DownlineOutcomes,
+    /// Income-disclosure bands: company payments (what statements show) next to net income
+    /// with everyone counted (what they leave out).
+    IncomeDisclosure,
 }
 
 impl Chart {
     /// Every chart, in report order.
-    pub const ALL: [Chart; 5] = [
+    pub const ALL: [Chart; 6] = [
         Chart::Survival,
         Chart::QuitReasons,
         Chart::NetIncome,
         Chart::FailureRateDistribution,
         Chart::DownlineOutcomes,
+        Chart::IncomeDisclosure,
     ];
 
     /// File name without extension.
@@ -49,6 +53,7 @@ impl Chart {
             Chart::NetIncome => "net-income",
             Chart::FailureRateDistribution => "failure-rate-distribution",
             Chart::DownlineOutcomes => "downline-outcomes",
+            Chart::IncomeDisclosure => "income-disclosure",
         }
     }
 
@@ -63,6 +68,7 @@ impl Chart {
                 s.cohort_failure_rates.cohort_size
             ),
             Chart::DownlineOutcomes => "what happened to their recruits".into(),
+            Chart::IncomeDisclosure => "income a year, as statements show it and net".into(),
         }
     }
 
@@ -102,6 +108,16 @@ impl Chart {
                     )
                 }
             }
+            Chart::IncomeDisclosure => {
+                let d = &s.income_disclosure;
+                let zero = d.company_payments.rows.first().map_or(0.0, |r| r.share);
+                format!(
+                    "Statements: {} got $0, median {} a year. Net of costs: median {} a year",
+                    pct(zero),
+                    money(d.company_payments.median),
+                    money(d.net.median)
+                )
+            }
             Chart::DownlineOutcomes => {
                 if s.downline.members == 0 {
                     "Nobody recruited anyone in this run".into()
@@ -133,6 +149,9 @@ impl Chart {
             }
             Chart::DownlineOutcomes => {
                 charts::downline_outcomes(&text, size, format, &downline_shares(s))
+            }
+            Chart::IncomeDisclosure => {
+                charts::income_disclosure(&text, size, format, &disclosure_shares(s))
             }
         }?;
         Ok(bytes)
@@ -223,7 +242,7 @@ fn failure_rates(s: &Summary) -> FailureRateDistribution {
         bins: if c.cohorts == 0 {
             Vec::new()
         } else {
-            c.bins
+            trimmed_bins(&c.bins)
                 .iter()
                 .map(|b| HistBin {
                     low: b.bin_low,
@@ -235,6 +254,47 @@ fn failure_rates(s: &Summary) -> FailureRateDistribution {
         overall: s.failure_rate,
         ci: (s.failure_rate_ci[0], s.failure_rate_ci[1]),
         cohort_size: c.cohort_size,
+    }
+}
+
+/// Both income-disclosure tables over the net table's bands: the company-payment bands are
+/// the net table's non-negative bands (same labels), and nobody is paid a negative amount.
+fn disclosure_shares(s: &Summary) -> GroupedShares {
+    let d = &s.income_disclosure;
+    let categories: Vec<String> = d.net.rows.iter().map(|r| r.band.clone()).collect();
+    let gross: Vec<f64> = categories
+        .iter()
+        .map(|band| {
+            d.company_payments
+                .rows
+                .iter()
+                .find(|r| &r.band == band)
+                .map_or(0.0, |r| r.share)
+        })
+        .collect();
+    GroupedShares {
+        categories,
+        series: vec![
+            ShareSeries {
+                label: "company payments (what statements show)".into(),
+                shares: gross,
+            },
+            ShareSeries {
+                label: "net of costs, everyone who quit counted".into(),
+                shares: d.net.rows.iter().map(|r| r.share).collect(),
+            },
+        ],
+    }
+}
+
+/// The cohort failure-rate bins from the first to the last non-empty one (one empty bin of
+/// margin each side), so a tight distribution fills the chart instead of a corner of 0-100%.
+fn trimmed_bins(bins: &[crate::summary::HistogramBin]) -> &[crate::summary::HistogramBin] {
+    let first = bins.iter().position(|b| b.count > 0);
+    let last = bins.iter().rposition(|b| b.count > 0);
+    match (first, last) {
+        (Some(f), Some(l)) => &bins[f.saturating_sub(1)..(l + 2).min(bins.len())],
+        _ => bins,
     }
 }
 

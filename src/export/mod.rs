@@ -9,7 +9,6 @@ pub mod charts;
 pub mod csv;
 pub mod html;
 pub mod income_disclosure;
-pub mod income_disclosure_chart;
 pub mod json;
 
 use std::fs;
@@ -191,10 +190,6 @@ pub fn standard_exporters(options: &ExportOptions) -> Vec<Box<dyn Exporter>> {
     ];
     if let Some(set) = &options.charts {
         list.extend(set.exporters());
-        // Drawn as PNG at the default size only (see income_disclosure_chart.rs).
-        if set.formats.contains(&crate::charts::ChartFormat::Png) {
-            list.push(Box::new(income_disclosure_chart::IncomeDisclosureChart));
-        }
     }
     list
 }

@@ -16,12 +16,13 @@ fn scenario_path(name: &str) -> String {
     format!("{}/scenarios/{name}.toml", env!("CARGO_MANIFEST_DIR"))
 }
 
-const CHARTS: [&str; 5] = [
+const CHARTS: [&str; 6] = [
     "failure-rate-distribution",
     "survival",
     "quit-reasons",
     "net-income",
     "downline-outcomes",
+    "income-disclosure",
 ];
 
 /// Run `relationship.toml` with `args` into a fresh folder; returns the folder and the
