@@ -10,5 +10,6 @@ mod cli {
     mod props;
     mod run;
     mod shard;
+    mod study;
     mod support;
 }
