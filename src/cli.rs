@@ -13,8 +13,11 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::charts::{self, ChartFormat, ChartSize};
 use crate::engine::{self, Hooks};
-use crate::export::{self, OutputDir};
+use crate::export::charts::ChartSet;
+use crate::export::csv::CareersCsv;
+use crate::export::{self, ExportOptions, OutputDir};
 use crate::model::estimate::{self, WorkEstimate, DEFAULT_MAX_WORK};
 use crate::model::Model;
 use crate::scenario::{self, Override, Scenario, PARAMS};
@@ -134,11 +137,80 @@ struct RunArgs {
     /// Slurm array or Kubernetes Indexed Job variables (see docs/cluster.md).
     #[arg(long, value_name = "K/N|auto")]
     shard: Option<String>,
+    /// Chart image formats, comma-separated.
+    #[arg(
+        long = "format",
+        value_name = "FORMATS",
+        value_delimiter = ',',
+        default_value = "png,svg",
+        value_parser = parse_chart_format
+    )]
+    formats: Vec<ChartFormat>,
+    /// Chart size in pixels, WIDTHxHEIGHT (the SVG viewport too).
+    #[arg(long, value_name = "WxH", default_value = "1600x900", value_parser = parse_chart_size)]
+    chart_size: ChartSize,
+    /// Write no chart files (the report then has no charts either).
+    #[arg(long)]
+    no_charts: bool,
+    /// Also write careers.csv: one row per followed career (large: ~200 bytes a career).
+    #[arg(long)]
+    careers_csv: bool,
     /// Stop adding careers once the failure rate's 95% interval is narrower than ± this share
     /// (e.g. 0.005 = ±0.5 points); `--careers` is the cap. Reproducible: the result equals a
     /// plain run with the number of careers it took.
-    #[arg(long, value_name = "HALF_WIDTH", value_parser = crate::study::precision::parse_precision, conflicts_with = "shard")]
+    #[arg(long, value_name = "HALF_WIDTH", value_parser = crate::study::precision::parse_precision, conflicts_with_all = ["shard", "careers_csv"])]
     precision: Option<f64>,
+}
+
+impl RunArgs {
+    /// The export settings these flags stand for.
+    fn export_options(&self) -> ExportOptions {
+        // Each format once, in the order given (`png,svg,png` writes each file once).
+        let mut formats: Vec<ChartFormat> = Vec::new();
+        for f in &self.formats {
+            if !formats.contains(f) {
+                formats.push(*f);
+            }
+        }
+        ExportOptions {
+            charts: (!self.no_charts).then_some(ChartSet {
+                formats,
+                size: self.chart_size,
+            }),
+        }
+    }
+}
+
+/// `--format` values: `png` or `svg`.
+fn parse_chart_format(s: &str) -> Result<ChartFormat, String> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "png" => Ok(ChartFormat::Png),
+        "svg" => Ok(ChartFormat::Svg),
+        _ => Err("allowed chart formats are png and svg (e.g. --format png,svg)".into()),
+    }
+}
+
+/// Largest chart side accepted, in pixels: a PNG canvas this size takes ~200 MB of memory.
+const MAX_CHART_SIDE: u32 = 8000;
+
+/// `--chart-size` values: `WIDTHxHEIGHT` within the sizes the chart layout supports.
+fn parse_chart_size(s: &str) -> Result<ChartSize, String> {
+    let (min_w, min_h) = (charts::style::MIN_WIDTH, charts::style::MIN_HEIGHT);
+    let expected = format!(
+        "expected WIDTHxHEIGHT in pixels, from {min_w}x{min_h} to \
+         {MAX_CHART_SIDE}x{MAX_CHART_SIDE}, e.g. 1600x900"
+    );
+    let (w, h) = s
+        .trim()
+        .split_once(['x', 'X'])
+        .ok_or_else(|| expected.clone())?;
+    let (Ok(w), Ok(h)) = (w.trim().parse::<u32>(), h.trim().parse::<u32>()) else {
+        return Err(expected);
+    };
+    if w < min_w || h < min_h || w > MAX_CHART_SIDE || h > MAX_CHART_SIDE {
+        return Err(expected);
+    }
+    Ok(ChartSize::new(w, h))
 }
 
 /// `--max-work`: a positive, finite number, written as an integer or like `1e12`.
@@ -326,6 +398,49 @@ pub fn simulate_careers(
     Ok(tally)
 }
 
+/// Like [`simulate`], and also stream one row per career into `careers.csv` in the staging
+/// folder of `out`, in career-index order, a block at a time (memory stays flat).
+pub fn simulate_with_careers_csv(
+    scenario: &Scenario,
+    pool: &rayon::ThreadPool,
+    quiet: bool,
+    cancel: &AtomicBool,
+    out: &OutputDir,
+) -> Result<crate::stats::Tally> {
+    let model = Model::new(scenario);
+    let name = CareersCsv::<std::fs::File>::FILE_NAME;
+    let shown = out.final_path().join(name);
+    let cannot = || {
+        format!(
+            "cannot write {} (disk full or no permission?)",
+            shown.display()
+        )
+    };
+    let file = std::fs::File::create(out.staging_path().join(name)).with_context(cannot)?;
+    let mut table = CareersCsv::new(std::io::BufWriter::new(file), &model.varying_ids())
+        .with_context(cannot)?;
+    let pb = progress_bar(scenario.careers, quiet, &scenario.name);
+    let progress = |n: u64| pb.inc(n);
+    let hooks = Hooks {
+        progress: &progress,
+        cancel,
+    };
+    let mut sink = |records: &[crate::model::CareerOutcome]| {
+        table.write(records).map_err(std::io::Error::other)
+    };
+    let tally = pool
+        .install(|| {
+            engine::run_with_records(scenario, &model, 0..scenario.careers, &hooks, &mut sink)
+        })
+        .with_context(cannot)??;
+    table
+        .finish()
+        .and_then(|w| w.into_inner().map_err(|e| e.into_error()))
+        .with_context(cannot)?;
+    pb.finish_and_clear();
+    Ok(tally)
+}
+
 /// Refuse any scenario expected to simulate more than `max_work` person-months, naming the
 /// keys that drive the estimate and the flag that raises the limit.
 pub fn check_work(scenarios: &[Scenario], max_work: f64) -> Result<()> {
@@ -354,7 +469,7 @@ fn work_refusal(s: &Scenario, w: &WorkEstimate, max_work: f64) -> String {
          `downline.depth` (as R^depth), `prospecting.contacts_per_month`, \
          `prospecting.follow_through`, `prospecting.join_probability` and `training.*` (through \
          R). Lower one of them, or raise the limit with --max-work {} if you mean it \
-         (see docs/limits.md).",
+         (see \"Limits and work estimate\" in docs/model.md).",
         s.file,
         s.name,
         approx(w.person_months),
@@ -467,11 +582,18 @@ fn explain_interruption(err: anyhow::Error, current: &Scenario, done: &[PathBuf]
 
 fn run_command(args: RunArgs) -> Result<()> {
     if let Some(spec) = &args.shard {
+        if args.careers_csv {
+            bail!(
+                "--careers-csv cannot be combined with --shard: write careers.csv from a \
+                 single (unsharded) run"
+            );
+        }
         let shard = shard::Shard::parse(spec, &|k| std::env::var(k).ok())?;
         return run_shard_command(&args, shard);
     }
     let scenarios = args.flags.load(&args.scenarios)?;
     check_work(&scenarios, args.max_work)?;
+    let options = args.export_options();
     let pool = thread_pool(args.threads)?;
     let slugs = unique_slugs(&scenarios);
     let cancel = install_signal_handlers()?;
@@ -483,20 +605,27 @@ fn run_command(args: RunArgs) -> Result<()> {
     let mut done: Vec<PathBuf> = Vec::new();
     for (scenario, out) in scenarios.iter().zip(outputs) {
         let started = Instant::now();
-        let (tally, stopped) = crate::study::precision::simulate_run(
-            scenario,
-            &pool,
-            args.quiet,
-            cancel,
-            args.precision,
-        )
-        .map_err(|e| explain_interruption(e, scenario, &done))?;
+        let simulated = if args.careers_csv {
+            simulate_with_careers_csv(scenario, &pool, args.quiet, cancel, &out).map(|t| (t, None))
+        } else {
+            crate::study::precision::simulate_run(
+                scenario,
+                &pool,
+                args.quiet,
+                cancel,
+                args.precision,
+            )
+            .map(|(t, stopped)| (t, Some(stopped)))
+        };
+        let (tally, stopped) = simulated.map_err(|e| explain_interruption(e, scenario, &done))?;
         let elapsed = started.elapsed().as_secs_f64();
         // With --precision the result is that of a plain run with the careers it took.
         let mut scenario = scenario.clone();
-        scenario.careers = stopped.careers;
+        if let Some(stopped) = &stopped {
+            scenario.careers = stopped.careers;
+        }
         let scenario = &scenario;
-        let summary = stage_results(scenario, &tally, &out)?;
+        let summary = stage_results(scenario, &tally, &out, &options)?;
         if cancel.load(Ordering::SeqCst) {
             // Stopped after the last cohort: still not committed, so nothing changes.
             return Err(explain_interruption(
@@ -514,7 +643,7 @@ fn run_command(args: RunArgs) -> Result<()> {
                 elapsed,
                 summary::group(tally.person_months as f64 / elapsed.max(1e-9), 0)
             );
-            if let Some(p) = stopped.describe("failure rate") {
+            if let Some(p) = stopped.and_then(|s| s.describe("failure rate")) {
                 println!("  Precision         {p}");
             }
             println!("  Results in        {}\n", display_path(&dir));
@@ -531,8 +660,9 @@ pub fn write_results(
     scenario: &Scenario,
     tally: &crate::stats::Tally,
     out: OutputDir,
+    options: &ExportOptions,
 ) -> Result<(Summary, PathBuf)> {
-    let summary = stage_results(scenario, tally, &out)?;
+    let summary = stage_results(scenario, tally, &out, options)?;
     let dir = out.commit()?;
     Ok((summary, dir))
 }
@@ -543,9 +673,10 @@ pub fn stage_results(
     scenario: &Scenario,
     tally: &crate::stats::Tally,
     out: &OutputDir,
+    options: &ExportOptions,
 ) -> Result<Summary> {
     let summary = Summary::new(scenario, tally);
-    for exporter in export::standard_exporters() {
+    for exporter in export::standard_exporters(options) {
         let bytes = exporter.render(&summary)?;
         out.write(exporter.file_name(), &bytes)?;
     }
@@ -598,7 +729,8 @@ fn merge_command(args: MergeArgs) -> Result<()> {
         .collect::<Result<Vec<_>>>()?;
     let (scenario, tally) = shard::merge(partials)?;
     let out = OutputDir::create(&args.out.join(scenario.slug()))?;
-    let (summary, dir) = write_results(&scenario, &tally, out)?;
+    // Charts at their defaults, as a `run` without chart flags writes them.
+    let (summary, dir) = write_results(&scenario, &tally, out, &ExportOptions::default())?;
     if !args.quiet {
         print!("{}", summary.to_text());
         println!("  Results in        {}\n", display_path(&dir));

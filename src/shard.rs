@@ -460,7 +460,7 @@ pub fn merge(mut partials: Vec<Partial>) -> Result<(Scenario, Tally)> {
     let mut tally = Tally::for_scenario(&scenario);
     for p in &partials {
         let t = &p.tally;
-        if t.active.len() != tally.active.len()
+        if t.worked.len() != tally.worked.len()
             || t.cohort_failures.len() != tally.cohort_failures.len()
         {
             bail!(

@@ -454,7 +454,7 @@ impl Summary {
                 share: share(c, n),
             });
         }
-        let surv: Vec<ShareEstimate> = t.active.iter().map(|&a| wilson(a, n, Z95)).collect();
+        let surv: Vec<ShareEstimate> = t.active().iter().map(|&a| wilson(a, n, Z95)).collect();
         let cents_mean = |c: i128| {
             if n == 0 {
                 0.0

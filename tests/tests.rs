@@ -7,6 +7,7 @@ mod cli {
     mod hostile;
     mod levers;
     mod limits;
+    mod outputs;
     mod props;
     mod run;
     mod shard;

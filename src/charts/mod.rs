@@ -21,6 +21,7 @@ mod common;
 mod downline;
 mod failure_rate;
 mod generic;
+mod income_disclosure;
 mod net_income;
 mod quit_reasons;
 pub mod style;
@@ -36,6 +37,7 @@ pub use failure_rate::{failure_rate_distribution, FailureRateDistribution};
 pub use generic::{
     category_bars, heatmap, line_with_band, stacked_area, tornado, BandSeries, TornadoRow,
 };
+pub use income_disclosure::income_disclosure;
 pub use net_income::{net_income, NetIncomeSeries};
 pub use quit_reasons::quit_reasons;
 pub use style::Style;

@@ -125,6 +125,7 @@ pub fn run_with_records(
     // About 64k careers per block: enough work to keep every thread busy, small enough that
     // the block's records stay a few megabytes.
     let per_block = (65_536 / cohort_size).max(1);
+    let min_cohorts_per_job = (4096 / cohort_size).max(1) as usize;
     let mut total = Tally::for_scenario(scenario);
     let cohorts = cohorts_of(&careers, cohort_size);
     let mut block_start = cohorts.start;
@@ -133,23 +134,43 @@ pub fn run_with_records(
             return Ok(Err(Interrupted));
         }
         let block_end = (block_start + per_block).min(cohorts.end);
-        let results: Vec<(Tally, Vec<CareerOutcome>)> = (block_start..block_end)
-            .into_par_iter()
-            .map_init(
-                || model.workspace(),
-                |ws, cohort| {
-                    let mut tally = Tally::for_scenario(scenario);
-                    let mut records = Vec::with_capacity(cohort_size as usize);
-                    run_cohort(model, scenario, cohort, end, &mut tally, ws, |c| {
-                        records.push(c)
-                    });
-                    (hooks.progress)(tally.careers);
-                    (tally, records)
+        // Records go into one slot per cohort, so they come out in index order; tallies are
+        // folded per rayon job as in `run` (a tally per cohort would hold a quantile sketch
+        // per cohort: hundreds of megabytes per block).
+        let mut slots: Vec<Vec<CareerOutcome>> =
+            (block_start..block_end).map(|_| Vec::new()).collect();
+        let block = slots
+            .par_iter_mut()
+            .with_min_len(min_cohorts_per_job)
+            .zip(block_start as usize..block_end as usize)
+            .fold(
+                || (Tally::for_scenario(scenario), model.workspace()),
+                |(mut tally, mut ws), (records, cohort)| {
+                    let before = tally.careers;
+                    records.reserve(cohort_size as usize);
+                    run_cohort(
+                        model,
+                        scenario,
+                        cohort as u64,
+                        end,
+                        &mut tally,
+                        &mut ws,
+                        |c| records.push(c),
+                    );
+                    (hooks.progress)(tally.careers - before);
+                    (tally, ws)
                 },
             )
-            .collect();
-        for (tally, records) in &results {
-            total.merge(tally);
+            .map(|(tally, _)| tally)
+            .reduce(
+                || Tally::for_scenario(scenario),
+                |mut a, b| {
+                    a.merge(&b);
+                    a
+                },
+            );
+        total.merge(&block);
+        for records in &slots {
             sink(records)?;
         }
         block_start = block_end;

@@ -5,8 +5,10 @@
 //! folder, so an interrupted or failed run never leaves a half-written result that looks
 //! finished, and an earlier complete result survives a failed run untouched.
 
+pub mod charts;
+pub mod csv;
+pub mod html;
 pub mod income_disclosure;
-pub mod income_disclosure_chart;
 pub mod json;
 
 use std::fs;
@@ -148,13 +150,48 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     })
 }
 
-/// The exporters every run writes.
-pub fn standard_exporters() -> Vec<Box<dyn Exporter>> {
-    vec![
+/// What a run writes besides the tables: the chart options from the command line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExportOptions {
+    /// The charts to draw (files and report figures); `None` with `--no-charts`.
+    pub charts: Option<charts::ChartSet>,
+}
+
+impl Default for ExportOptions {
+    /// Every chart as PNG and SVG at the default size (1600x900).
+    fn default() -> Self {
+        ExportOptions {
+            charts: Some(charts::ChartSet {
+                formats: vec![
+                    crate::charts::ChartFormat::Png,
+                    crate::charts::ChartFormat::Svg,
+                ],
+                size: crate::charts::ChartSize::default(),
+            }),
+        }
+    }
+}
+
+/// The exporters every run writes: the single list `run` (and anything else that writes a
+/// result folder) goes through. The per-career `careers.csv` is not here: it is streamed
+/// during the simulation (see [`csv::CareersCsv`]).
+pub fn standard_exporters(options: &ExportOptions) -> Vec<Box<dyn Exporter>> {
+    let mut list: Vec<Box<dyn Exporter>> = vec![
         Box::new(json::SummaryJson),
+        Box::new(csv::SummaryCsv),
+        Box::new(csv::SurvivalCsv),
+        Box::new(csv::QuitReasonsCsv),
+        Box::new(csv::NetIncomeHistogramCsv),
+        Box::new(csv::CohortFailureRatesCsv),
         Box::new(income_disclosure::IncomeDisclosureCsv),
-        Box::new(income_disclosure_chart::IncomeDisclosureChart),
-    ]
+        Box::new(html::HtmlReport {
+            charts: options.charts.clone(),
+        }),
+    ];
+    if let Some(set) = &options.charts {
+        list.extend(set.exporters());
+    }
+    list
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 //! for astronomically many simulated people. This module computes, in well under a millisecond,
 //! how many person-months a run is expected to simulate, so that `mlm-sim run` can refuse a
 //! runaway scenario up front instead of running for days (see `--max-work` and
-//! docs/limits.md, "Limits and work estimate").
+//! docs/model.md, "Limits and work estimate").
 //!
 //! The estimate is a deterministic mean-field recursion: one distributor with every parameter
 //! at its mean, motivation held at its initial value, and only the *fixed* hazards (neglect,

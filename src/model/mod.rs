@@ -254,6 +254,11 @@ pub struct Model {
     base_derived: Derived,
     /// Rejections matter only if they sting or fade follow-through; otherwise they are not drawn.
     rejections_matter: bool,
+    /// Whether any money can flow (costs, retail, commissions). When not, the economics step
+    /// is compiled out of the monthly loop (see [`Model::person`]).
+    economics: bool,
+    /// Whether motivation can change (recovery, successes, sting, unmet goals).
+    motivation_moves: bool,
 }
 
 /// Scratch space reused across careers by one worker (no allocation per career).
@@ -284,6 +289,16 @@ impl Model {
         let rejections_matter =
             may_be_positive(ParamId::Sting) || may_be_positive(ParamId::FollowThroughFade);
         let depth = s.depth;
+        use ParamId::*;
+        let economics = [StarterKit, MonthlyPurchase, MonthlyExpenses]
+            .iter()
+            .any(|id| may_be_positive(*id))
+            || (may_be_positive(RetailMargin) && may_be_positive(CustomerOrder))
+            || (depth > 0 && s.commission_rates.iter().any(|r| *r > 0.0));
+        let motivation_moves = [Recovery, SuccessBoost, Sting]
+            .iter()
+            .any(|id| may_be_positive(*id))
+            || (may_be_positive(Disillusionment) && may_be_positive(ExpectedMonthlyIncome));
         Model {
             months: s.months,
             seed: s.seed,
@@ -295,6 +310,8 @@ impl Model {
             base_derived: Derived::from_traits(&base),
             varying,
             rejections_matter,
+            economics,
+            motivation_moves,
         }
     }
 
@@ -365,7 +382,29 @@ impl Model {
     }
 
     /// Simulate one person who joins in month `start` at downline `level` (0 = followed).
+    ///
+    /// The monthly loop is compiled in variants without the economics step and without
+    /// motivation dynamics, chosen once per scenario: a scenario that switches a mechanism
+    /// off does not pay for it in every simulated month.
     fn person(
+        &self,
+        key: u64,
+        level: u32,
+        start: u32,
+        ws: &mut Workspace,
+        drawn: Option<&mut Vec<f64>>,
+    ) -> PersonOutcome {
+        match (self.economics, self.motivation_moves) {
+            (true, true) => self.person_months::<true, true>(key, level, start, ws, drawn),
+            (true, false) => self.person_months::<true, false>(key, level, start, ws, drawn),
+            (false, true) => self.person_months::<false, true>(key, level, start, ws, drawn),
+            (false, false) => self.person_months::<false, false>(key, level, start, ws, drawn),
+        }
+    }
+
+    /// The monthly loop of [`Model::person`], with the economics step (`ECON`) and the
+    /// motivation step (`MOTIV`) compiled in or out.
+    fn person_months<const ECON: bool, const MOTIV: bool>(
         &self,
         key: u64,
         level: u32,
@@ -376,7 +415,10 @@ impl Model {
         let d = self.derived_for(key, drawn);
         let months = self.months as usize;
         let row = level as usize * months;
-        ws.income[row + start as usize..row + months].fill(0.0);
+        if self.depth > 0 {
+            // Only a downline writes commission income; without one the row stays zero.
+            ws.income[row + start as usize..row + months].fill(0.0);
+        }
 
         let mut recruit_rng = stream(key, Purpose::Recruiting);
         let mut customer_rng = (d.p_customer > 0.0).then(|| stream(key, Purpose::Customers));
@@ -464,38 +506,43 @@ impl Model {
             }
 
             // 5. Economics.
-            let purchases = d.monthly_purchase + if tau == 0 { d.starter_kit } else { 0.0 };
-            let retail = d.retail_per_customer * customers as f64;
-            let commissions = ws.income[row + t as usize];
-            money.purchases += purchases;
-            money.expenses += d.monthly_expenses;
-            money.retail += retail;
-            money.commissions += commissions;
-            if pay_levels > 0 {
-                let volume = d.monthly_purchase + d.customer_order * customers as f64;
-                for (k, rate) in self.rates[..pay_levels].iter().enumerate() {
-                    let upline = (level as usize - 1 - k) * months;
-                    ws.income[upline + t as usize] += rate * volume;
+            let mut gross = 0.0;
+            if ECON {
+                let purchases = d.monthly_purchase + if tau == 0 { d.starter_kit } else { 0.0 };
+                let retail = d.retail_per_customer * customers as f64;
+                let commissions = ws.income[row + t as usize];
+                money.purchases += purchases;
+                money.expenses += d.monthly_expenses;
+                money.retail += retail;
+                money.commissions += commissions;
+                if pay_levels > 0 {
+                    let volume = d.monthly_purchase + d.customer_order * customers as f64;
+                    for (k, rate) in self.rates[..pay_levels].iter().enumerate() {
+                        let upline = (level as usize - 1 - k) * months;
+                        ws.income[upline + t as usize] += rate * volume;
+                    }
                 }
+                gross = commissions + retail;
             }
-            let gross = commissions + retail;
 
             // 6. Motivation: recovery, successes, the sting of rejection, unmet goals.
-            motivation += d.recovery * (1.0 - motivation);
-            let successes = joins + new_customers;
-            if successes > 0 && d.boost > 0.0 {
-                motivation = 1.0 - (1.0 - motivation) * (1.0 - d.boost).powi(successes as i32);
-            }
-            if rejections > 0 && d.sting > 0.0 {
-                let before = motivation;
-                motivation *= (1.0 - d.sting).powf(rejections as f64);
-                rejection_drain += before - motivation;
-            }
-            if d.expected_income > 0.0 && d.disillusionment > 0.0 && tau as f64 >= d.patience {
-                let shortfall = (1.0 - gross / d.expected_income).max(0.0);
-                let before = motivation;
-                motivation *= 1.0 - d.disillusionment * shortfall;
-                goal_drain += before - motivation;
+            if MOTIV {
+                motivation += d.recovery * (1.0 - motivation);
+                let successes = joins + new_customers;
+                if successes > 0 && d.boost > 0.0 {
+                    motivation = 1.0 - (1.0 - motivation) * (1.0 - d.boost).powi(successes as i32);
+                }
+                if rejections > 0 && d.sting > 0.0 {
+                    let before = motivation;
+                    motivation *= (1.0 - d.sting).powf(rejections as f64);
+                    rejection_drain += before - motivation;
+                }
+                if d.expected_income > 0.0 && d.disillusionment > 0.0 && tau as f64 >= d.patience {
+                    let shortfall = (1.0 - gross / d.expected_income).max(0.0);
+                    let before = motivation;
+                    motivation *= 1.0 - d.disillusionment * shortfall;
+                    goal_drain += before - motivation;
+                }
             }
 
             // 7. Quitting at month end; hazards are drawn every month so streams stay aligned.
@@ -511,7 +558,7 @@ impl Model {
                 low_effort_streak = 0;
             }
             months_active += 1;
-            let reason = if money.net() < -d.loss_tolerance {
+            let reason = if ECON && money.net() < -d.loss_tolerance {
                 Some(EndReason::FinancialLoss)
             } else if motivation < d.quit_below {
                 Some(if rejection_drain > goal_drain {

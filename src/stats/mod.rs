@@ -31,8 +31,9 @@ pub struct Tally {
     pub careers: u64,
     /// Careers per [`EndReason`], in [`EndReason::ALL`] order.
     pub ends: [u64; EndReason::COUNT],
-    /// `active[t]`: careers still active at the end of month `t`.
-    pub active: Vec<u64>,
+    /// `worked[w]`: careers that were still active at the end of exactly `w` months
+    /// (`w = 0 ..= months`); survival is its tail sum, see [`Tally::active`].
+    pub worked: Vec<u64>,
     /// Sum of months active.
     pub months_active: u64,
     /// Cumulative net income per career, in cents: sum.
@@ -81,7 +82,7 @@ impl Tally {
         Tally {
             careers: 0,
             ends: [0; EndReason::COUNT],
-            active: vec![0; months as usize],
+            worked: vec![0; months as usize + 1],
             months_active: 0,
             net_cents: 0,
             net_sq_cents: 0,
@@ -124,9 +125,8 @@ impl Tally {
             Some(_) => months - 1,
             None => months,
         };
-        for a in &mut self.active[..worked] {
-            *a += 1;
-        }
+        // One increment per career; `active` is a running total when read (see `Tally::active`).
+        self.worked[worked] += 1;
         self.months_active += u64::from(p.months_active);
         let net = p.money.net();
         let net_c = to_cents(net);
@@ -166,7 +166,7 @@ impl Tally {
         for (a, b) in self.ends.iter_mut().zip(&o.ends) {
             *a += b;
         }
-        for (a, b) in self.active.iter_mut().zip(&o.active) {
+        for (a, b) in self.worked.iter_mut().zip(&o.worked) {
             *a += b;
         }
         self.months_active += o.months_active;
@@ -191,6 +191,17 @@ impl Tally {
             *a += b;
         }
         self.disclosure.merge(&o.disclosure);
+    }
+
+    /// `active()[t]`: careers still active at the end of month `t` (t = 0 .. months-1).
+    pub fn active(&self) -> Vec<u64> {
+        let mut out = vec![0; self.worked.len().saturating_sub(1)];
+        let mut still = 0;
+        for t in (0..out.len()).rev() {
+            still += self.worked[t + 1];
+            out[t] = still;
+        }
+        out
     }
 
     /// Careers that ended for `reason`.
@@ -250,7 +261,7 @@ mod tests {
         assert!(t.add(&career(EndReason::LifeEvent, 2, -10.0))); // quit in month 1
         assert!(!t.add(&career(EndReason::ActiveProfitable, 4, 5.0)));
         assert!(t.add(&career(EndReason::ActiveLosing, 4, 0.0)));
-        assert_eq!(t.active, vec![3, 2, 2, 2]);
+        assert_eq!(t.active(), vec![3, 2, 2, 2]);
         assert_eq!(t.failures(), 2);
         assert_eq!(t.quits(), 1);
     }
@@ -274,7 +285,7 @@ mod tests {
         b.merge(&a);
         assert_eq!(b.careers, all.careers);
         assert_eq!(b.ends, all.ends);
-        assert_eq!(b.active, all.active);
+        assert_eq!(b.active(), all.active());
         assert_eq!(b.net, all.net);
         assert_eq!(b.net_cents, all.net_cents);
     }

@@ -194,7 +194,7 @@ impl Comparison {
                 &format!("still_in_business_month_{m}"),
                 &format!("Still in business, month {m}"),
                 Kind::Share,
-                &|t, _| share_est(t.active[i], t.careers),
+                &|t, _| share_est(t.active()[i], t.careers),
                 None,
             );
         }

@@ -1,4 +1,4 @@
-//! Every documented limit (docs/limits.md): accepted at the limit, refused at limit + 1 with
+//! Every documented limit (docs/model.md, "Limits and work estimate"): accepted at the limit, refused at limit + 1 with
 //! exit status 2 and a message naming the key and the limit. And the up-front work estimate:
 //! runaway downlines are refused before anything runs, reasonable scenarios are not.
 
@@ -133,7 +133,7 @@ fn runaway_downline_is_refused_before_anything_runs() {
         "`downline.depth`",
         "`prospecting.contacts_per_month`",
         "`prospecting.join_probability`",
-        "docs/limits.md",
+        "docs/model.md",
     ] {
         assert!(stderr.contains(n), "expected `{n}` in: {stderr}");
     }

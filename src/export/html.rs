@@ -1,0 +1,260 @@
+//! `report.html`: one self-contained page for a training session.
+//!
+//! The page must open offline in any browser, from a USB stick or an e-mail attachment, so it
+//! holds everything inline: the stylesheet, and the charts as inline SVG. It loads nothing
+//! (no scripts, fonts, images or links to other files). Every piece of scenario-provided text
+//! (name, description, source notes, overrides) is escaped, because a scenario file is input
+//! and may contain `<`, `&` or quotes.
+
+use std::fmt::Write as _;
+
+use anyhow::Result;
+
+use super::charts::ChartSet;
+use super::Exporter;
+use crate::model::EndReason;
+use crate::summary::{group, money, pct, Summary};
+
+/// Writes `report.html`, with the charts inline unless charts are switched off.
+pub struct HtmlReport {
+    /// The charts to embed (as SVG); `None` for a text-only report (`--no-charts`).
+    pub charts: Option<ChartSet>,
+}
+
+/// `text` with the characters that mean something in HTML replaced by entities, safe inside
+/// element content and quoted attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(ch),
+        }
+    }
+    out
+}
+
+/// "7 in 10" for a share, with words for the ends where a ratio out of ten would mislead.
+fn in_ten(share: f64) -> String {
+    let tenths = (share * 10.0).round();
+    if share <= 0.0 {
+        "nobody".into()
+    } else if tenths < 1.0 {
+        "fewer than 1 in 10".into()
+    } else if share >= 1.0 {
+        "everyone".into()
+    } else if tenths >= 10.0 {
+        "nearly everyone".into()
+    } else {
+        format!("{tenths:.0} in 10")
+    }
+}
+
+/// The key numbers of `s` as sentences a trainer can read out.
+pub fn key_sentences(s: &Summary) -> Vec<String> {
+    let mut out = Vec::new();
+    // Within a year when the horizon allows it, else within the horizon.
+    let (months, still) = match s.survival_at(12) {
+        Some(v) => (12, v),
+        None => (s.months, s.survival_at(s.months).unwrap_or(1.0)),
+    };
+    let within = if months == 12 {
+        "within a year".to_string()
+    } else {
+        format!("within {months} months")
+    };
+    let quit = 1.0 - still;
+    let mut first = format!(
+        "{} quit {within} ({}).",
+        capitalise(&in_ten(quit)),
+        pct(quit)
+    );
+    if let Some((reason, share)) = s.main_quit_reason() {
+        first.pop();
+        let _ = write!(
+            first,
+            "; the main reason: {} ({} of all careers).",
+            reason.label(),
+            pct(share)
+        );
+    }
+    out.push(first);
+    out.push(format!(
+        "After {} months, {} had failed — quit, or still in without a profit: {} (95% confidence interval {} to {}).",
+        s.months,
+        in_ten(s.failure_rate),
+        pct(s.failure_rate),
+        pct(s.failure_rate_ci[0]),
+        pct(s.failure_rate_ci[1]),
+    ));
+    out.push(format!(
+        "{} made a profit ({}). The typical (median) net income was {}; the average was {}.",
+        capitalise(&in_ten(s.profitable_share)),
+        pct(s.profitable_share),
+        money(s.net_income.p50),
+        money(s.net_income.mean),
+    ));
+    let m = &s.money;
+    out.push(format!(
+        "An average career received {} in commissions and {} in retail profit, and paid {} for required purchases and {} in other expenses.",
+        money(m.commissions),
+        money(m.retail_profit),
+        money(m.purchases),
+        money(m.expenses),
+    ));
+    if s.downline.members > 0 {
+        let d = &s.downline;
+        out.push(format!(
+            "Of the {} people they recruited, {} quit, {} lost money and {} made a profit.",
+            group(d.members as f64, 0),
+            pct(d.quit_share),
+            pct(d.lost_money_share),
+            pct(d.profited_share),
+        ));
+    } else {
+        out.push("Nobody recruited anyone.".into());
+    }
+    let c = &s.cohort_failure_rates;
+    if c.cohorts > 1 {
+        out.push(format!(
+            "In a class of {} recruits, the failure rate was between {} and {} in 8 classes out of 10.",
+            c.cohort_size,
+            pct(c.p10),
+            pct(c.p90),
+        ));
+    }
+    out
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;\
+max-width:70rem;margin:2rem auto;padding:0 1rem;color:#222;line-height:1.5}\
+h1{font-size:2.2rem;margin-bottom:.2rem}.desc{font-size:1.2rem;color:#444}\
+.key{font-size:1.35rem}.key li{margin:.4rem 0}\
+figure{margin:2rem 0}figure svg{width:100%;height:auto;border:1px solid #ddd}\
+table{border-collapse:collapse}td,th{padding:.2rem .8rem;border-bottom:1px solid #ddd;text-align:left}\
+td.n{text-align:right}.note{background:#fff4d6;padding:.6rem 1rem;border-left:4px solid #e0a800}\
+footer{margin-top:3rem;color:#666;font-size:.9rem}";
+
+impl Exporter for HtmlReport {
+    fn file_name(&self) -> &str {
+        "report.html"
+    }
+
+    fn render(&self, s: &Summary) -> Result<Vec<u8>> {
+        let mut h = String::new();
+        let name = escape(&s.scenario);
+        let _ = write!(
+            h,
+            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+             <title>{name} — mlm-sim report</title>\n<style>{STYLE}</style>\n</head>\n<body>\n\
+             <h1>{name}</h1>\n"
+        );
+        if !s.description.trim().is_empty() {
+            let _ = writeln!(h, "<p class=\"desc\">{}</p>", escape(s.description.trim()));
+        }
+        let _ = writeln!(
+            h,
+            "<p>Simulated {} careers of new distributors over {} months.</p>",
+            group(s.careers as f64, 0),
+            s.months
+        );
+        h.push_str("<h2>In plain words</h2>\n<ul class=\"key\">\n");
+        for line in key_sentences(s) {
+            let _ = writeln!(h, "<li>{}</li>", escape(&line));
+        }
+        h.push_str("</ul>\n");
+        if s.capped_careers > 0 {
+            let _ = writeln!(
+                h,
+                "<p class=\"note\">{} careers had downlines larger than the simulation limit \
+                 (<code>downline.max_size</code>); their income is understated.</p>",
+                group(s.capped_careers as f64, 0)
+            );
+        }
+        if let Some(charts) = &self.charts {
+            for fig in charts.svg_figures(s)? {
+                let _ = writeln!(
+                    h,
+                    "<figure aria-label=\"{}\">\n{}\n</figure>",
+                    escape(&fig.caption),
+                    fig.svg
+                );
+            }
+        }
+        h.push_str("<h2>How careers ended</h2>\n<table>\n<tr><th>Outcome</th><th>Careers</th><th>Share</th></tr>\n");
+        for rc in &s.quit_reason_counts {
+            let label = EndReason::ALL
+                .iter()
+                .find(|r| r.as_str() == rc.reason)
+                .map(|r| r.label())
+                .unwrap_or(rc.reason.as_str());
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                escape(label),
+                group(rc.count as f64, 0),
+                pct(rc.share)
+            );
+        }
+        h.push_str("</table>\n");
+        if !s.sources.is_empty() {
+            h.push_str("<h2>Where the numbers come from</h2>\n<ul>\n");
+            for (key, note) in &s.sources {
+                let _ = writeln!(h, "<li><code>{}</code>: {}</li>", escape(key), escape(note));
+            }
+            h.push_str("</ul>\n");
+        }
+        let _ = write!(
+            h,
+            "<footer>mlm-sim {} · {} careers · {} months · seed {} · scenario fingerprint {}",
+            escape(&s.version),
+            group(s.careers as f64, 0),
+            s.months,
+            s.seed,
+            escape(&s.scenario_fingerprint)
+        );
+        if !s.overrides.is_empty() {
+            let _ = write!(h, " · overrides: {}", escape(&s.overrides.join(" ")));
+        }
+        h.push_str(
+            "<br>A simulation of a model, not a forecast for any one person. \
+             The same scenario and seed give the same numbers.</footer>\n</body>\n</html>\n",
+        );
+        Ok(h.into_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_neutralises_markup() {
+        assert_eq!(
+            escape(r#"<script>alert("x & 'y'")</script>"#),
+            "&lt;script&gt;alert(&quot;x &amp; &#39;y&#39;&quot;)&lt;/script&gt;"
+        );
+    }
+
+    #[test]
+    fn shares_in_ten_read_naturally() {
+        assert_eq!(in_ten(0.7), "7 in 10");
+        assert_eq!(in_ten(0.04), "fewer than 1 in 10");
+        assert_eq!(in_ten(0.97), "nearly everyone");
+        assert_eq!(in_ten(0.0), "nobody");
+        assert_eq!(in_ten(1.0), "everyone");
+    }
+}
