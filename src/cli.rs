@@ -49,6 +49,13 @@ enum Command {
     /// Run the built-in validation suite (closed-form checks, determinism, calibration
     /// targets) and print a pass/fail table; exits non-zero if any check fails.
     Validate(ValidateArgs),
+    /// Compare scenarios on the same careers: side-by-side metrics, paired differences with
+    /// 95% intervals, overlay charts and report.html.
+    Compare(crate::study::compare::CompareArgs),
+    /// Run a scenario at several values of one or two keys (same careers at every point).
+    Sweep(crate::study::sweep::SweepArgs),
+    /// Move each pitfall lever down and up and rank them by their effect (tornado chart).
+    Sensitivity(crate::study::sensitivity::SensitivityArgs),
 }
 
 /// Flags that change a scenario (shared by every command that reads one).
@@ -148,6 +155,11 @@ struct RunArgs {
     /// Also write careers.csv: one row per followed career (large: ~200 bytes a career).
     #[arg(long)]
     careers_csv: bool,
+    /// Stop adding careers once the failure rate's 95% interval is narrower than ± this share
+    /// (e.g. 0.005 = ±0.5 points); `--careers` is the cap. Reproducible: the result equals a
+    /// plain run with the number of careers it took.
+    #[arg(long, value_name = "HALF_WIDTH", value_parser = crate::study::precision::parse_precision, conflicts_with_all = ["shard", "careers_csv"])]
+    precision: Option<f64>,
 }
 
 impl RunArgs {
@@ -277,6 +289,9 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Merge(args) => merge_command(args),
         Command::Calibrate(args) => calibrate_command(args),
         Command::Validate(args) => validate_command(args),
+        Command::Compare(args) => crate::study::compare::command(args),
+        Command::Sweep(args) => crate::study::sweep::command(args),
+        Command::Sensitivity(args) => crate::study::sensitivity::command(args),
     }
 }
 
@@ -509,7 +524,7 @@ impl StoppedBySignal {
 /// Route SIGINT (Ctrl-C) and SIGTERM to the cancel flag, once per process, so the engine stops
 /// between cohorts and output staging folders are removed as the run unwinds. A second signal
 /// while stopping exits at once (128 + signal), in case something hangs.
-fn install_signal_handlers() -> Result<&'static AtomicBool> {
+pub fn install_signal_handlers() -> Result<&'static AtomicBool> {
     use signal_hook::consts::{SIGINT, SIGTERM};
     static INSTALLED: std::sync::OnceLock<std::result::Result<(), String>> =
         std::sync::OnceLock::new();
@@ -590,13 +605,26 @@ fn run_command(args: RunArgs) -> Result<()> {
     let mut done: Vec<PathBuf> = Vec::new();
     for (scenario, out) in scenarios.iter().zip(outputs) {
         let started = Instant::now();
-        let tally = if args.careers_csv {
-            simulate_with_careers_csv(scenario, &pool, args.quiet, cancel, &out)
+        let simulated = if args.careers_csv {
+            simulate_with_careers_csv(scenario, &pool, args.quiet, cancel, &out).map(|t| (t, None))
         } else {
-            simulate(scenario, &pool, args.quiet, cancel)
-        }
-        .map_err(|e| explain_interruption(e, scenario, &done))?;
+            crate::study::precision::simulate_run(
+                scenario,
+                &pool,
+                args.quiet,
+                cancel,
+                args.precision,
+            )
+            .map(|(t, stopped)| (t, Some(stopped)))
+        };
+        let (tally, stopped) = simulated.map_err(|e| explain_interruption(e, scenario, &done))?;
         let elapsed = started.elapsed().as_secs_f64();
+        // With --precision the result is that of a plain run with the careers it took.
+        let mut scenario = scenario.clone();
+        if let Some(stopped) = &stopped {
+            scenario.careers = stopped.careers;
+        }
+        let scenario = &scenario;
         let summary = stage_results(scenario, &tally, &out, &options)?;
         if cancel.load(Ordering::SeqCst) {
             // Stopped after the last cohort: still not committed, so nothing changes.
@@ -615,6 +643,9 @@ fn run_command(args: RunArgs) -> Result<()> {
                 elapsed,
                 summary::group(tally.person_months as f64 / elapsed.max(1e-9), 0)
             );
+            if let Some(p) = stopped.and_then(|s| s.describe("failure rate")) {
+                println!("  Precision         {p}");
+            }
             println!("  Results in        {}\n", display_path(&dir));
         }
     }

@@ -13,5 +13,6 @@ pub mod model;
 pub mod scenario;
 pub mod shard;
 pub mod stats;
+pub mod study;
 pub mod summary;
 pub mod validate;

@@ -11,5 +11,6 @@ mod cli {
     mod props;
     mod run;
     mod shard;
+    mod study;
     mod support;
 }

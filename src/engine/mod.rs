@@ -16,6 +16,9 @@ use crate::model::{CareerOutcome, Model};
 use crate::scenario::Scenario;
 use crate::stats::Tally;
 
+pub mod paired;
+pub use paired::{run_paired, PairedTally};
+
 /// The run was stopped (Ctrl-C, SIGTERM) before it finished.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("the run was interrupted before it finished")]
@@ -30,13 +33,13 @@ pub struct Hooks<'a> {
 }
 
 /// Careers of one cohort, clipped to the run's total.
-fn cohort_careers(cohort: u64, cohort_size: u64, total: u64) -> Range<u64> {
+pub(crate) fn cohort_careers(cohort: u64, cohort_size: u64, total: u64) -> Range<u64> {
     let start = cohort * cohort_size;
     start..(start + cohort_size).min(total)
 }
 
 /// The cohort indices covering `careers` (whose start must be a cohort boundary).
-fn cohorts_of(careers: &Range<u64>, cohort_size: u64) -> Range<u64> {
+pub(crate) fn cohorts_of(careers: &Range<u64>, cohort_size: u64) -> Range<u64> {
     debug_assert_eq!(careers.start % cohort_size, 0);
     careers.start / cohort_size..careers.end.div_ceil(cohort_size)
 }

@@ -7,6 +7,7 @@
 
 pub mod ci;
 pub mod disclosure;
+pub mod paired;
 pub mod sketch;
 
 use serde::{Deserialize, Serialize};

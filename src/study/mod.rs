@@ -1,0 +1,127 @@
+//! Studies built from several simulations of the same careers: `compare` (scenarios side by
+//! side), `sweep` (one or two levers over a grid) and `sensitivity` (every pitfall lever
+//! moved down and up), plus `--precision` (stop adding careers once the answer is precise).
+//!
+//! All of them rest on **common random numbers**: career `k` draws its traits, its
+//! rejections, its life events and everything else from streams keyed by (seed, k, downline
+//! position, purpose) (see [`crate::model::rng`]), so a change of one lever changes only what
+//! that lever touches. The variants of a study are simulated together by
+//! [`crate::engine::run_paired`], which also counts how each career fared under every pair of
+//! variants; differences are then estimated from those paired counts, which is what makes
+//! them precise (docs/compare.md derives the intervals).
+
+pub mod compare;
+pub mod compare_html;
+pub mod precision;
+pub mod sensitivity;
+pub mod sweep;
+
+use std::sync::atomic::AtomicBool;
+
+use anyhow::{bail, Result};
+
+use crate::charts::{ChartError, ChartFormat, ChartSize, ChartText};
+use crate::engine::{self, Hooks, PairedTally};
+use crate::model::Model;
+use crate::scenario::Scenario;
+use crate::summary;
+
+/// Size of every study chart. SVG is text, so the size costs nothing to write.
+pub const CHART_SIZE: ChartSize = ChartSize {
+    width: 1200,
+    height: 675,
+};
+
+/// Most variants one study simulates side by side (each keeps its own tally in every
+/// worker, a few hundred kilobytes apiece).
+pub const MAX_VARIANTS: usize = 100;
+
+/// Check that `scenarios` can be simulated on the same careers: one seed and one cohort size.
+/// `what` names the variants in the message ("scenario", "sweep point").
+pub fn check_pairable(scenarios: &[Scenario]) -> Result<()> {
+    let Some(first) = scenarios.first() else {
+        bail!("nothing to simulate");
+    };
+    for s in &scenarios[1..] {
+        if s.seed != first.seed {
+            bail!(
+                "{} uses seed {} but {} uses seed {}: compared scenarios must use the same seed so \
+                 that career k meets the same luck in each (common random numbers). Pass \
+                 --seed {} to use one seed for all",
+                s.file,
+                s.seed,
+                first.file,
+                first.seed,
+                first.seed
+            );
+        }
+        if s.cohort_size != first.cohort_size {
+            bail!(
+                "{} has cohort_size {} but {} has {}: compared scenarios must form the same \
+                 cohorts. Pass --set cohort_size={} to use one size for all",
+                s.file,
+                s.cohort_size,
+                first.file,
+                first.cohort_size,
+                first.cohort_size
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Simulate `careers` of every scenario side by side on `pool`, with a progress bar.
+pub fn simulate_paired(
+    scenarios: &[Scenario],
+    models: &[Model],
+    careers: std::ops::Range<u64>,
+    pool: &rayon::ThreadPool,
+    quiet: bool,
+    cancel: &AtomicBool,
+) -> Result<PairedTally> {
+    let total = (careers.end - careers.start) * scenarios.len() as u64;
+    let pb = crate::cli::progress_bar(total, quiet, "simulating");
+    let progress = |n: u64| pb.inc(n);
+    let hooks = Hooks {
+        progress: &progress,
+        cancel,
+    };
+    let t = pool.install(|| engine::run_paired(scenarios, models, careers, &hooks))?;
+    pb.finish_and_clear();
+    Ok(t)
+}
+
+/// The footnote every study chart carries, so it can be reproduced.
+pub fn footnote(careers: u64, months: u32, seed: u64) -> String {
+    format!(
+        "{} careers x {} months, seed {}, same careers in every variant (common random numbers) · mlm-sim {}",
+        summary::group(careers as f64, 0),
+        months,
+        seed,
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+/// Render a chart as SVG, naming the output file in any error.
+pub fn svg(
+    file: &str,
+    draw: impl FnOnce(&ChartText, ChartSize, ChartFormat) -> Result<Vec<u8>, ChartError>,
+    text: &ChartText,
+) -> Result<Vec<u8>> {
+    draw(text, CHART_SIZE, ChartFormat::Svg).map_err(|e| anyhow::anyhow!("cannot draw {file}: {e}"))
+}
+
+/// Write `text` to stdout; a closed pipe (`| head`) comes back as an I/O error that the
+/// command line treats as a quiet exit rather than a panic.
+pub fn print_out(text: &str) -> Result<()> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(())
+}
+
+/// A value written compactly for folder names and labels (`0.3`, `12`, `1e-5`).
+pub fn short_num(v: f64) -> String {
+    crate::scenario::params::fmt_num(v)
+}

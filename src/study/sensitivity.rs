@@ -1,0 +1,506 @@
+//! `mlm-sim sensitivity SCENARIO.toml [--delta 0.2]`: which pitfall matters most?
+//!
+//! One at a time, every pitfall lever is moved down and up by the relative `delta` (value x
+//! (1 - delta) and x (1 + delta), clamped to its valid range from the parameter registry),
+//! and the change in failure rate and in median net income is measured against the
+//! unchanged scenario. All variants run on the same careers ([`crate::engine::run_paired`]),
+//! so each change is a paired difference with a tight interval.
+//!
+//! **Distribution-valued levers** (drawn once per distributor) are moved by scaling their
+//! draws: exactly for `normal` (mean and sd x factor), `lognormal` (mu + ln factor),
+//! `uniform` and `triangular` (every bound x factor, clamped to the key's range). A `beta`
+//! variable stays in [0, 1], so its *mean* is scaled and its concentration a + b kept.
+//!
+//! A lever at 0 (its neutral value: the mechanism is off) stays 0 under relative scaling; it
+//! is not simulated, reports no change, and ranks last. So does an absent loss tolerance
+//! (infinite: never quits over losses).
+
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+
+use anyhow::{bail, Context, Result};
+use clap::Args;
+
+use super::{footnote, short_num, simulate_paired, svg};
+use crate::charts::{self, ChartText, TornadoRow};
+use crate::cli::{self, ScenarioFlags};
+use crate::engine::PairedTally;
+use crate::export::OutputDir;
+use crate::model::Model;
+use crate::scenario::{self, Dist, Override, Param, ParamId, ParamSpec, Scenario};
+use crate::stats::paired::{Binary, DiffEstimate};
+use crate::summary::{self, money, pct, Summary};
+
+/// `mlm-sim sensitivity`.
+#[derive(Debug, Args)]
+pub struct SensitivityArgs {
+    /// Scenario file (TOML).
+    #[arg(value_name = "SCENARIO.toml")]
+    pub scenario: PathBuf,
+    /// Relative move of each lever: down to x (1 - delta) and up to x (1 + delta).
+    #[arg(long, value_name = "DELTA", default_value_t = 0.2, value_parser = parse_delta)]
+    pub delta: f64,
+    #[command(flatten)]
+    pub flags: ScenarioFlags,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Folder for results; writes `<out>/sensitivity-<slug>/`.
+    #[arg(long, value_name = "DIR", default_value = "output")]
+    pub out: PathBuf,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+fn parse_delta(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 && v < 1.0 => Ok(v),
+        _ => Err(format!(
+            "`{text}` is not a usable delta: give a relative change between 0 and 1, e.g. 0.2 for ±20%"
+        )),
+    }
+}
+
+/// The pitfall levers, with the words the tornado chart uses.
+pub const LEVERS: &[(ParamId, &str)] = &[
+    (ParamId::ContactsPerMonth, "contacts per month"),
+    (ParamId::JoinProbability, "join probability"),
+    (ParamId::CustomerProbability, "customer probability"),
+    (ParamId::FollowThrough, "follow-through"),
+    (ParamId::FollowThroughFade, "follow-through fade"),
+    (ParamId::Sting, "rejection sting"),
+    (ParamId::Resilience, "resilience"),
+    (ParamId::DecayPerMonth, "consistency decay"),
+    (ParamId::ConsistencyFloor, "consistency floor"),
+    (ParamId::PersonalDevelopment, "personal development"),
+    (ParamId::TrainingQuality, "training quality"),
+    (ParamId::Rapport, "rapport"),
+    (ParamId::ReferralsPerCustomer, "referrals per customer"),
+    (ParamId::ExpectedMonthlyIncome, "expected income"),
+    (ParamId::PatienceMonths, "patience"),
+    (ParamId::Disillusionment, "disillusionment"),
+    (ParamId::StarterKit, "starter kit"),
+    (ParamId::MonthlyPurchase, "monthly purchase"),
+    (ParamId::MonthlyExpenses, "monthly expenses"),
+    (ParamId::CustomerChurn, "customer churn"),
+    (ParamId::RetailMargin, "retail margin"),
+    (ParamId::LossTolerance, "loss tolerance"),
+    (ParamId::LifeEvents, "life events"),
+    (ParamId::NeglectDropout, "neglect dropout"),
+];
+
+/// A number as TOML text (Rust's `Display` never uses exponents, which TOML accepts anyway).
+fn toml_num(v: f64) -> String {
+    format!("{v}")
+}
+
+/// `param` moved by the relative `factor`, as a TOML value, or `None` when the lever is off.
+pub fn scaled(param: &Param, spec: &ParamSpec, factor: f64) -> Option<String> {
+    let clamp = |v: f64| v.clamp(spec.min, spec.max);
+    match *param {
+        Param::Fixed(v) if v == 0.0 || !v.is_finite() => None,
+        Param::Fixed(v) => Some(toml_num(clamp(v * factor))),
+        Param::Drawn(d) => Some(match d {
+            Dist::Beta { a, b, .. } => {
+                let k = a + b;
+                let m = (a / k * factor).clamp(1e-6, 1.0 - 1e-6);
+                format!(
+                    "{{ beta = [{}, {}] }}",
+                    toml_num(m * k),
+                    toml_num((1.0 - m) * k)
+                )
+            }
+            Dist::Uniform { lo, hi } => {
+                let (l, h) = (clamp(lo * factor), clamp(hi * factor));
+                format!("{{ uniform = [{}, {}] }}", toml_num(l.min(h)), toml_num(h))
+            }
+            Dist::Normal { mean, sd, .. } => format!(
+                "{{ normal = [{}, {}] }}",
+                toml_num(clamp(mean * factor)),
+                toml_num(sd * factor)
+            ),
+            Dist::LogNormal { mu, sigma, .. } => format!(
+                "{{ lognormal = [{}, {}] }}",
+                toml_num(mu + factor.ln()),
+                toml_num(sigma)
+            ),
+            Dist::Triangular { min, mode, max, .. } => {
+                let (l, m, h) = (
+                    clamp(min * factor),
+                    clamp(mode * factor),
+                    clamp(max * factor),
+                );
+                format!(
+                    "{{ triangular = [{}, {}, {}] }}",
+                    toml_num(l),
+                    toml_num(m.max(l).min(h)),
+                    toml_num(h)
+                )
+            }
+        }),
+    }
+}
+
+/// The measured effect of one lever.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeverEffect {
+    /// Words for the chart.
+    pub label: String,
+    /// Scenario key.
+    pub key: String,
+    /// `fixed` or the distribution's name.
+    pub form: String,
+    /// Whether the lever is off (0, or an absent loss tolerance) and so was not moved.
+    pub off: bool,
+    /// Mean value of the lever: unchanged, moved down, moved up.
+    pub values: [f64; 3],
+    /// Failure rate: unchanged, down, up.
+    pub failure: [f64; 3],
+    /// Paired change of the failure rate when moved down, against the unchanged scenario.
+    pub change_low: DiffEstimate,
+    /// The same when moved up.
+    pub change_high: DiffEstimate,
+    /// Median net income: unchanged, down, up.
+    pub median_net: [f64; 3],
+}
+
+impl LeverEffect {
+    /// Largest absolute change of the failure rate (share units); what the ranking uses.
+    pub fn swing(&self) -> f64 {
+        self.change_low.diff.abs().max(self.change_high.diff.abs())
+    }
+}
+
+/// Sort effects: levers that are on by swing (largest first), then the ones that are off.
+pub fn rank(effects: &mut [LeverEffect]) {
+    effects.sort_by(|a, b| {
+        a.off
+            .cmp(&b.off)
+            .then(b.swing().total_cmp(&a.swing()))
+            .then(a.key.cmp(&b.key))
+    });
+}
+
+fn zero_diff() -> DiffEstimate {
+    crate::stats::paired::paired_share_difference(0, 0, 1)
+}
+
+/// `sensitivity.csv`.
+pub fn to_csv(effects: &[LeverEffect], careers: u64, delta: f64) -> Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "rank",
+        "lever",
+        "key",
+        "form",
+        "switched_off",
+        "delta",
+        "careers",
+        "value_base",
+        "value_low",
+        "value_high",
+        "failure_base",
+        "failure_low",
+        "failure_high",
+        "change_low_points",
+        "change_low_ci_low",
+        "change_low_ci_high",
+        "change_high_points",
+        "change_high_ci_low",
+        "change_high_ci_high",
+        "swing_points",
+        "median_net_base",
+        "median_net_low",
+        "median_net_high",
+    ])?;
+    for (i, e) in effects.iter().enumerate() {
+        let pts = |v: f64| (100.0 * v).to_string();
+        let mut rec = vec![
+            (i + 1).to_string(),
+            e.label.clone(),
+            e.key.clone(),
+            e.form.clone(),
+            e.off.to_string(),
+            delta.to_string(),
+            careers.to_string(),
+        ];
+        rec.extend(e.values.iter().map(|v| v.to_string()));
+        rec.extend(e.failure.iter().map(|v| v.to_string()));
+        for d in [&e.change_low, &e.change_high] {
+            rec.extend([pts(d.diff), pts(d.ci_low), pts(d.ci_high)]);
+        }
+        rec.push(pts(e.swing()));
+        rec.extend(e.median_net.iter().map(|v| v.to_string()));
+        w.write_record(&rec)?;
+    }
+    w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+fn text_table(effects: &[LeverEffect], base_failure: f64) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "  {:>3}  {:<24}{:>14}{:>14}  {:<30}{:<30}{:>10}{:>10}",
+        "#",
+        "lever",
+        "down",
+        "up",
+        "failure change, down (95% CI)",
+        "failure change, up (95% CI)",
+        "median dn",
+        "median up"
+    );
+    let d = |e: &DiffEstimate| {
+        format!(
+            "{:+.1} pts ({:.1} to {:.1})",
+            100.0 * e.diff,
+            100.0 * e.ci_low,
+            100.0 * e.ci_high
+        )
+    };
+    for (i, e) in effects.iter().enumerate() {
+        if e.off {
+            let _ = writeln!(
+                s,
+                "  {:>3}  {:<24}{:>28}  (switched off: 0 stays 0)",
+                i + 1,
+                e.label,
+                ""
+            );
+            continue;
+        }
+        let _ = writeln!(
+            s,
+            "  {:>3}  {:<24}{:>14}{:>14}  {:<30}{:<30}{:>10}{:>10}",
+            i + 1,
+            e.label,
+            short_num(round_sig(e.values[1])),
+            short_num(round_sig(e.values[2])),
+            d(&e.change_low),
+            d(&e.change_high),
+            money(e.median_net[1]),
+            money(e.median_net[2])
+        );
+    }
+    let _ = writeln!(s, "  Baseline failure rate {}", pct(base_failure));
+    s
+}
+
+fn round_sig(v: f64) -> f64 {
+    if v == 0.0 || !v.is_finite() {
+        return v;
+    }
+    let mag = 10f64.powi(3 - v.abs().log10().ceil() as i32);
+    (v * mag).round() / mag
+}
+
+/// Run `mlm-sim sensitivity`.
+pub fn command(args: SensitivityArgs) -> Result<()> {
+    let file = args.scenario.display().to_string();
+    let text = std::fs::read_to_string(&args.scenario)
+        .with_context(|| format!("invalid scenario {file}: cannot read the file"))?;
+    let base_overrides = args.flags.overrides()?;
+    let base = scenario::parse(&text, &file, &base_overrides)?;
+    // Variant 0 is the unchanged scenario; each lever that is on adds a down and an up variant.
+    let mut scenarios: Vec<Scenario> = vec![base.clone()];
+    let mut moved: Vec<(usize, Option<(usize, usize)>)> = Vec::new();
+    for (li, (id, _)) in LEVERS.iter().enumerate() {
+        let spec = id.spec();
+        let p = base.param(*id);
+        let (Some(lo), Some(hi)) = (
+            scaled(p, spec, 1.0 - args.delta),
+            scaled(p, spec, 1.0 + args.delta),
+        ) else {
+            moved.push((li, None));
+            continue;
+        };
+        let variant = |value: String| -> Result<Scenario> {
+            let mut o = base_overrides.clone();
+            let text_o = format!("{}={value}", spec.path);
+            o.push(Override::parse(&text_o).map_err(anyhow::Error::msg)?);
+            scenario::parse(&text, &file, &o).map_err(anyhow::Error::from)
+        };
+        scenarios.push(variant(lo)?);
+        scenarios.push(variant(hi)?);
+        moved.push((li, Some((scenarios.len() - 2, scenarios.len() - 1))));
+    }
+    if scenarios.len() > 1 + 2 * LEVERS.len() {
+        bail!("internal: too many variants");
+    }
+    cli::check_work(&scenarios, crate::model::estimate::DEFAULT_MAX_WORK * 4.0)?;
+    let pool = cli::thread_pool(args.threads)?;
+    let out = OutputDir::create(&args.out.join(format!("sensitivity-{}", base.slug())))?;
+    let cancel = cli::install_signal_handlers()?;
+    let models: Vec<Model> = scenarios.iter().map(Model::new).collect();
+    let paired: PairedTally = simulate_paired(
+        &scenarios,
+        &models,
+        0..base.careers,
+        &pool,
+        args.quiet,
+        cancel,
+    )?;
+    if cancel.load(Ordering::SeqCst) {
+        return Err(crate::engine::Interrupted.into());
+    }
+    let summaries: Vec<Summary> = scenarios
+        .iter()
+        .zip(&paired.tallies)
+        .map(|(s, t)| Summary::new(s, t))
+        .collect();
+    let b = &summaries[0];
+    let mut effects: Vec<LeverEffect> = moved
+        .iter()
+        .map(|(li, variants)| {
+            let (id, label) = LEVERS[*li];
+            let p = base.param(id);
+            let form = match p {
+                Param::Fixed(_) => "fixed".to_string(),
+                Param::Drawn(d) => d.name().to_string(),
+            };
+            match variants {
+                None => LeverEffect {
+                    label: label.to_string(),
+                    key: id.spec().path.to_string(),
+                    form,
+                    off: true,
+                    values: [p.mean(); 3],
+                    failure: [b.failure_rate; 3],
+                    change_low: zero_diff(),
+                    change_high: zero_diff(),
+                    median_net: [b.net_income.p50; 3],
+                },
+                Some((lo, hi)) => LeverEffect {
+                    label: label.to_string(),
+                    key: id.spec().path.to_string(),
+                    form,
+                    off: false,
+                    values: [
+                        p.mean(),
+                        scenarios[*lo].param(id).mean(),
+                        scenarios[*hi].param(id).mean(),
+                    ],
+                    failure: [
+                        b.failure_rate,
+                        summaries[*lo].failure_rate,
+                        summaries[*hi].failure_rate,
+                    ],
+                    change_low: paired.pair(0, *lo).share_difference(Binary::Failed),
+                    change_high: paired.pair(0, *hi).share_difference(Binary::Failed),
+                    median_net: [
+                        b.net_income.p50,
+                        summaries[*lo].net_income.p50,
+                        summaries[*hi].net_income.p50,
+                    ],
+                },
+            }
+        })
+        .collect();
+    rank(&mut effects);
+    let foot = footnote(base.careers, base.months, base.seed);
+    let rows: Vec<TornadoRow> = effects
+        .iter()
+        .map(|e| TornadoRow {
+            lever: e.label.clone(),
+            low_change: 100.0 * e.change_low.diff,
+            high_change: 100.0 * e.change_high.diff,
+        })
+        .collect();
+    let chart_text = ChartText::new(format!("{}: what moves the failure rate", base.name), &foot)
+        .with_subtitle(format!(
+            "each lever moved down and up by {:.0}% (baseline failure rate {})",
+            100.0 * args.delta,
+            pct(b.failure_rate)
+        ));
+    out.write(
+        "sensitivity.csv",
+        &to_csv(&effects, base.careers, args.delta)?,
+    )?;
+    out.write(
+        "tornado.svg",
+        &svg(
+            "tornado.svg",
+            |t, z, f| charts::tornado(t, z, f, &rows),
+            &chart_text,
+        )?,
+    )?;
+    let dir = out.commit()?;
+    if !args.quiet {
+        let mut text = format!(
+            "Sensitivity of {} — each lever x {:.2} and x {:.2}; {} careers x {} months, seed {}, same careers in every variant\n",
+            base.name,
+            1.0 - args.delta,
+            1.0 + args.delta,
+            summary::group(base.careers as f64, 0),
+            base.months,
+            base.seed
+        );
+        text.push_str(&text_table(&effects, b.failure_rate));
+        text.push_str(&format!("  Results in {}\n\n", dir.display()));
+        super::print_out(&text)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scaling_keeps_values_in_range_and_leaves_switched_off_levers_alone() {
+        let share = ParamId::TrainingQuality.spec();
+        assert_eq!(scaled(&Param::Fixed(0.0), share, 1.2), None);
+        assert_eq!(
+            scaled(
+                &Param::Fixed(f64::INFINITY),
+                ParamId::LossTolerance.spec(),
+                1.2
+            ),
+            None
+        );
+        assert_eq!(scaled(&Param::Fixed(0.9), share, 1.2).as_deref(), Some("1"));
+        assert_eq!(
+            scaled(&Param::Fixed(0.5), share, 0.8).as_deref(),
+            Some("0.4")
+        );
+        let beta = Dist::build("beta", &[2.0, 198.0], share).unwrap();
+        let s = scaled(&Param::Drawn(beta), share, 1.5).unwrap();
+        // Mean 0.01 x 1.5 = 0.015 with a + b = 200 kept: beta [3, 197].
+        assert!(s.starts_with("{ beta = [3"), "{s}");
+        let money = ParamId::ExpectedMonthlyIncome.spec();
+        let ln = Dist::build("lognormal", &[6.0, 0.5], money).unwrap();
+        let s = scaled(&Param::Drawn(ln), money, std::f64::consts::E).unwrap();
+        assert_eq!(s, "{ lognormal = [7, 0.5] }");
+    }
+
+    #[test]
+    fn ranking_puts_switched_off_levers_last() {
+        let e = |key: &str, off: bool, change: f64| LeverEffect {
+            label: key.into(),
+            key: key.into(),
+            form: "fixed".into(),
+            off,
+            values: [0.0; 3],
+            failure: [0.0; 3],
+            change_low: crate::stats::paired::paired_share_difference(0, 0, 1),
+            change_high: DiffEstimate {
+                diff: change,
+                ci_low: change,
+                ci_high: change,
+                std_error: 0.0,
+            },
+            median_net: [0.0; 3],
+        };
+        let mut v = vec![
+            e("off", true, 0.0),
+            e("small", false, 0.0),
+            e("big", false, -0.1),
+            e("mid", false, 0.05),
+        ];
+        rank(&mut v);
+        let keys: Vec<&str> = v.iter().map(|e| e.key.as_str()).collect();
+        assert_eq!(keys, ["big", "mid", "small", "off"]);
+    }
+}
