@@ -15,7 +15,7 @@ use clap::Args;
 use serde::Serialize;
 
 use super::precision::{self, Stopped};
-use super::{check_pairable, footnote, simulate_paired, svg};
+use super::{chart_files, check_pairable, footnote, simulate_paired};
 use crate::charts::{
     self, ChartText, FailureRateDistribution, GroupedShares, HistBin, NetIncomeSeries, ShareSeries,
     SurvivalPoint, SurvivalSeries,
@@ -473,24 +473,27 @@ pub fn charts(
         .iter()
         .map(|s| SurvivalSeries {
             label: s.scenario.clone(),
-            points: (0..s.survival.len())
-                .map(|t| SurvivalPoint {
-                    month: (t + 1) as f64,
-                    share: s.survival[t],
-                    ci_low: s.survival_ci_low[t],
-                    ci_high: s.survival_ci_high[t],
-                })
-                .collect(),
+            // Month 0: everyone has just joined, as in the run's survival chart.
+            points: std::iter::once(SurvivalPoint {
+                month: 0.0,
+                share: 1.0,
+                ci_low: 1.0,
+                ci_high: 1.0,
+            })
+            .chain((0..s.survival.len()).map(|t| SurvivalPoint {
+                month: (t + 1) as f64,
+                share: s.survival[t],
+                ci_low: s.survival_ci_low[t],
+                ci_high: s.survival_ci_high[t],
+            }))
+            .collect(),
         })
         .collect();
-    out.push((
-        "survival.svg".to_string(),
-        svg(
-            "survival.svg",
-            |t, z, f| charts::survival(t, z, f, &surv),
-            &title("Still in business"),
-        )?,
-    ));
+    out.extend(chart_files(
+        "survival.svg",
+        |t, z, f| charts::survival(t, z, f, &surv),
+        &title("Still in business"),
+    )?);
 
     let grouped = GroupedShares {
         categories: EndReason::ALL
@@ -505,14 +508,11 @@ pub fn charts(
             })
             .collect(),
     };
-    out.push((
-        "quit-reasons.svg".to_string(),
-        svg(
-            "quit-reasons.svg",
-            |t, z, f| charts::quit_reasons(t, z, f, &grouped),
-            &title("How careers ended"),
-        )?,
-    ));
+    out.extend(chart_files(
+        "quit-reasons.svg",
+        |t, z, f| charts::quit_reasons(t, z, f, &grouped),
+        &title("How careers ended"),
+    )?);
 
     let bins = common_net_bins(&paired.tallies);
     let income: Vec<NetIncomeSeries> = paired
@@ -527,14 +527,11 @@ pub fn charts(
             median: s.net_income.p50,
         })
         .collect();
-    out.push((
-        "net-income.svg".to_string(),
-        svg(
-            "net-income.svg",
-            |t, z, f| charts::net_income(t, z, f, &income),
-            &title("Net income at the horizon"),
-        )?,
-    ));
+    out.extend(chart_files(
+        "net-income.svg",
+        |t, z, f| charts::net_income(t, z, f, &income),
+        &title("Net income at the horizon"),
+    )?);
 
     for (s, slug) in summaries.iter().zip(cli::unique_slugs(scenarios)) {
         let c = &s.cohort_failure_rates;
@@ -557,14 +554,11 @@ pub fn charts(
             format!("Failure rate across cohorts: {}", s.scenario),
             &foot,
         );
-        out.push((
-            file.clone(),
-            svg(
-                &file,
-                |t, z, f| charts::failure_rate_distribution(t, z, f, &data),
-                &text,
-            )?,
-        ));
+        out.extend(chart_files(
+            &file,
+            |t, z, f| charts::failure_rate_distribution(t, z, f, &data),
+            &text,
+        )?);
     }
     Ok(out)
 }

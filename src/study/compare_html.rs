@@ -79,7 +79,7 @@ pub fn render(c: &Comparison, charts: &[(String, Vec<u8>)]) -> String {
         h.push_str("</tr>\n");
     }
     h.push_str("</table>\n");
-    for (name, bytes) in charts {
+    for (name, bytes) in charts.iter().filter(|(name, _)| name.ends_with(".svg")) {
         let _ = writeln!(
             h,
             "<figure>{}<figcaption class=\"note\">{}</figcaption></figure>",

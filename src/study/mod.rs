@@ -102,13 +102,24 @@ pub fn footnote(careers: u64, months: u32, seed: u64) -> String {
     )
 }
 
-/// Render a chart as SVG, naming the output file in any error.
-pub fn svg(
-    file: &str,
-    draw: impl FnOnce(&ChartText, ChartSize, ChartFormat) -> Result<Vec<u8>, ChartError>,
+/// Render a chart as SVG (for print and the report) and PNG (for slides): returns
+/// `(file name, bytes)` for both, from an SVG file name such as `survival.svg`, and names the
+/// file in any error.
+pub fn chart_files(
+    svg_file: &str,
+    draw: impl Fn(&ChartText, ChartSize, ChartFormat) -> Result<Vec<u8>, ChartError>,
     text: &ChartText,
-) -> Result<Vec<u8>> {
-    draw(text, CHART_SIZE, ChartFormat::Svg).map_err(|e| anyhow::anyhow!("cannot draw {file}: {e}"))
+) -> Result<Vec<(String, Vec<u8>)>> {
+    let stem = svg_file.strip_suffix(".svg").unwrap_or(svg_file);
+    [ChartFormat::Svg, ChartFormat::Png]
+        .into_iter()
+        .map(|format| {
+            let file = format!("{stem}.{}", format.extension());
+            let bytes = draw(text, CHART_SIZE, format)
+                .map_err(|e| anyhow::anyhow!("cannot draw {file}: {e}"))?;
+            Ok((file, bytes))
+        })
+        .collect()
 }
 
 /// Write `text` to stdout; a closed pipe (`| head`) comes back as an I/O error that the

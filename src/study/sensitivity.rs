@@ -21,7 +21,7 @@ use std::sync::atomic::Ordering;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 
-use super::{footnote, short_num, simulate_paired, svg};
+use super::{chart_files, footnote, short_num, simulate_paired};
 use crate::charts::{self, ChartText, TornadoRow};
 use crate::cli::{self, ScenarioFlags};
 use crate::engine::PairedTally;
@@ -418,14 +418,13 @@ pub fn command(args: SensitivityArgs) -> Result<()> {
         "sensitivity.csv",
         &to_csv(&effects, base.careers, args.delta)?,
     )?;
-    out.write(
+    for (file, bytes) in chart_files(
         "tornado.svg",
-        &svg(
-            "tornado.svg",
-            |t, z, f| charts::tornado(t, z, f, &rows),
-            &chart_text,
-        )?,
-    )?;
+        |t, z, f| charts::tornado(t, z, f, &rows),
+        &chart_text,
+    )? {
+        out.write(&file, &bytes)?;
+    }
     let dir = out.commit()?;
     if !args.quiet {
         let mut text = format!(

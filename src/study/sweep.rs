@@ -14,7 +14,7 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 
 use super::precision::{self, Stopped};
-use super::{check_pairable, footnote, short_num, simulate_paired, svg, MAX_VARIANTS};
+use super::{chart_files, check_pairable, footnote, short_num, simulate_paired, MAX_VARIANTS};
 use crate::charts::{self, BandSeries, ChartText};
 use crate::cli::{self, ScenarioFlags};
 use crate::engine::PairedTally;
@@ -390,14 +390,11 @@ fn charts(axes: &[Axis], rows: &[Row], name: &str, foot: &str) -> Result<Vec<(St
         }];
         let text = ChartText::new(format!("{name}: failure rate against {key}"), foot)
             .with_subtitle("shaded: 95% confidence interval");
-        out.push((
-            "failure-rate.svg".to_string(),
-            svg(
-                "failure-rate.svg",
-                |t, z, f| charts::line_with_band(t, z, f, key, "failure rate (%)", &series),
-                &text,
-            )?,
-        ));
+        out.extend(chart_files(
+            "failure-rate.svg",
+            |t, z, f| charts::line_with_band(t, z, f, key, "failure rate (%)", &series),
+            &text,
+        )?);
         let categories: Vec<String> = EndReason::ALL
             .iter()
             .map(|r| r.label().to_string())
@@ -407,14 +404,11 @@ fn charts(axes: &[Axis], rows: &[Row], name: &str, foot: &str) -> Result<Vec<(St
             .map(|c| rows.iter().map(|r| r.reasons[c]).collect())
             .collect();
         let text = ChartText::new(format!("{name}: how careers ended, along {key}"), foot);
-        out.push((
-            "quit-reasons.svg".to_string(),
-            svg(
-                "quit-reasons.svg",
-                |t, z, f| charts::stacked_area(t, z, f, key, &categories, &xs, &shares),
-                &text,
-            )?,
-        ));
+        out.extend(chart_files(
+            "quit-reasons.svg",
+            |t, z, f| charts::stacked_area(t, z, f, key, &categories, &xs, &shares),
+            &text,
+        )?);
     } else {
         let (ax, ay) = (&axes[0], &axes[1]);
         // Rows come with the first axis varying fastest: row index = y * nx + x.
@@ -426,16 +420,11 @@ fn charts(axes: &[Axis], rows: &[Row], name: &str, foot: &str) -> Result<Vec<(St
             format!("{name}: failure rate over {} and {}", ax.key, ay.key),
             foot,
         );
-        out.push((
-            "failure-rate-heatmap.svg".to_string(),
-            svg(
-                "failure-rate-heatmap.svg",
-                |t, z, f| {
-                    charts::heatmap(t, z, f, &ax.key, &ay.key, &ax.values, &ay.values, &values)
-                },
-                &text,
-            )?,
-        ));
+        out.extend(chart_files(
+            "failure-rate-heatmap.svg",
+            |t, z, f| charts::heatmap(t, z, f, &ax.key, &ay.key, &ax.values, &ay.values, &values),
+            &text,
+        )?);
     }
     Ok(out)
 }
