@@ -457,7 +457,10 @@ impl Model {
             } else {
                 1.0
             };
-            let contacts = d.base_contacts * effort * follow + d.referral_rate * customers as f64;
+            let mut contacts = d.base_contacts * effort * follow;
+            if customers > 0 {
+                contacts += d.referral_rate * customers as f64;
+            }
 
             // 3. Conversion: a Poisson number of contacts split three ways gives three
             //    independent Poisson counts (joins, customers, rejections).
@@ -552,31 +555,34 @@ impl Model {
             let life_hit = life_rng
                 .as_mut()
                 .is_some_and(|r| r.random::<f64>() < d.life);
-            if effort < d.inactive_below {
-                low_effort_streak += 1;
+            low_effort_streak = if effort < d.inactive_below {
+                low_effort_streak + 1
             } else {
-                low_effort_streak = 0;
-            }
-            months_active += 1;
-            let reason = if ECON && money.net() < -d.loss_tolerance {
-                Some(EndReason::FinancialLoss)
-            } else if motivation < d.quit_below {
-                Some(if rejection_drain > goal_drain {
-                    EndReason::RejectionBurnout
-                } else {
-                    EndReason::Disillusioned
-                })
-            } else if low_effort_streak >= self.inactive_months {
-                Some(EndReason::Inactive)
-            } else if neglect_hit {
-                Some(EndReason::Unsupported)
-            } else if life_hit {
-                Some(EndReason::LifeEvent)
-            } else {
-                None
+                0
             };
-            if let Some(r) = reason {
-                end = Some((r, t));
+            months_active += 1;
+            let money_quit = ECON && money.net() < -d.loss_tolerance;
+            let motivation_quit = motivation < d.quit_below;
+            let inactive_quit = low_effort_streak >= self.inactive_months;
+            // One well-predicted branch in the common month where nothing ends the career;
+            // the order below is the documented precedence of quit reasons.
+            if money_quit | motivation_quit | inactive_quit | neglect_hit | life_hit {
+                let reason = if money_quit {
+                    EndReason::FinancialLoss
+                } else if motivation_quit {
+                    if rejection_drain > goal_drain {
+                        EndReason::RejectionBurnout
+                    } else {
+                        EndReason::Disillusioned
+                    }
+                } else if inactive_quit {
+                    EndReason::Inactive
+                } else if neglect_hit {
+                    EndReason::Unsupported
+                } else {
+                    EndReason::LifeEvent
+                };
+                end = Some((reason, t));
                 break;
             }
         }
