@@ -78,11 +78,11 @@ pub fn run(
     let cohort_size = scenario.cohort_size;
     let end = careers.end;
     // Each rayon job starts a fresh tally (its quantile sketch is a few hundred kilobytes), so
-    // jobs are kept to at least ~4096 careers: splitting finer only costs allocation.
+    // jobs are kept to at least ~16k careers: splitting finer only costs allocation.
     // Small runs still get at least ~8 jobs per thread, so every thread has work.
     let cohorts = cohorts_of(&careers, cohort_size);
     let per_thread = (cohorts.end - cohorts.start) / (8 * rayon::current_num_threads() as u64);
-    let min_cohorts_per_job = (4096 / cohort_size).min(per_thread).max(1) as usize;
+    let min_cohorts_per_job = (16_384 / cohort_size).min(per_thread).max(1) as usize;
     // usize ranges are indexed (u64 ranges are not), which `with_min_len` needs.
     let tally = (cohorts.start as usize..cohorts.end as usize)
         .into_par_iter()

@@ -259,6 +259,9 @@ pub struct Model {
     economics: bool,
     /// Whether motivation can change (recovery, successes, sting, unmet goals).
     motivation_moves: bool,
+    /// True when nobody can win customers, feel or count rejections, or drift away
+    /// unsupported: those steps are compiled out of the monthly loop.
+    lean: bool,
 }
 
 /// Scratch space reused across careers by one worker (no allocation per career).
@@ -299,6 +302,9 @@ impl Model {
             .iter()
             .any(|id| may_be_positive(*id))
             || (may_be_positive(Disillusionment) && may_be_positive(ExpectedMonthlyIncome));
+        let lean = !rejections_matter
+            && !may_be_positive(CustomerProbability)
+            && !may_be_positive(NeglectDropout);
         Model {
             months: s.months,
             seed: s.seed,
@@ -312,6 +318,7 @@ impl Model {
             rejections_matter,
             economics,
             motivation_moves,
+            lean,
         }
     }
 
@@ -394,17 +401,38 @@ impl Model {
         ws: &mut Workspace,
         drawn: Option<&mut Vec<f64>>,
     ) -> PersonOutcome {
-        match (self.economics, self.motivation_moves) {
-            (true, true) => self.person_months::<true, true>(key, level, start, ws, drawn),
-            (true, false) => self.person_months::<true, false>(key, level, start, ws, drawn),
-            (false, true) => self.person_months::<false, true>(key, level, start, ws, drawn),
-            (false, false) => self.person_months::<false, false>(key, level, start, ws, drawn),
+        match (self.lean, self.economics, self.motivation_moves) {
+            (false, true, true) => {
+                self.person_months::<false, true, true>(key, level, start, ws, drawn)
+            }
+            (false, true, false) => {
+                self.person_months::<false, true, false>(key, level, start, ws, drawn)
+            }
+            (false, false, true) => {
+                self.person_months::<false, false, true>(key, level, start, ws, drawn)
+            }
+            (false, false, false) => {
+                self.person_months::<false, false, false>(key, level, start, ws, drawn)
+            }
+            (true, true, true) => {
+                self.person_months::<true, true, true>(key, level, start, ws, drawn)
+            }
+            (true, true, false) => {
+                self.person_months::<true, true, false>(key, level, start, ws, drawn)
+            }
+            (true, false, true) => {
+                self.person_months::<true, false, true>(key, level, start, ws, drawn)
+            }
+            (true, false, false) => {
+                self.person_months::<true, false, false>(key, level, start, ws, drawn)
+            }
         }
     }
 
-    /// The monthly loop of [`Model::person`], with the economics step (`ECON`) and the
-    /// motivation step (`MOTIV`) compiled in or out.
-    fn person_months<const ECON: bool, const MOTIV: bool>(
+    /// The monthly loop of [`Model::person`], with the economics step (`ECON`), the
+    /// motivation step (`MOTIV`) and customers, rejections and neglect (`!LEAN`) compiled in
+    /// or out.
+    fn person_months<const LEAN: bool, const ECON: bool, const MOTIV: bool>(
         &self,
         key: u64,
         level: u32,
@@ -452,28 +480,29 @@ impl Model {
             let effort = consistency * motivation;
 
             // 2. Lead generation: planned contacts fade with rejections; referrals come warm.
-            let follow = if d.fade > 0.0 {
+            let follow = if !LEAN && d.fade > 0.0 {
                 1.0 / (1.0 + d.fade * rejections_so_far as f64)
             } else {
                 1.0
             };
             let mut contacts = d.base_contacts * effort * follow;
-            if customers > 0 {
+            if !LEAN && customers > 0 {
                 contacts += d.referral_rate * customers as f64;
             }
 
             // 3. Conversion: a Poisson number of contacts split three ways gives three
             //    independent Poisson counts (joins, customers, rejections).
             let joins = poisson(&mut recruit_rng, contacts * d.p_join);
-            let new_customers = match customer_rng.as_mut() {
-                Some(r) => poisson(r, contacts * d.p_customer),
-                None => 0,
-            };
-            let rejections = match reject_rng.as_mut() {
-                Some(r) => poisson(r, contacts * d.p_reject),
-                None => 0,
-            };
-            rejections_so_far += rejections;
+            let (mut new_customers, mut rejections) = (0, 0);
+            if !LEAN {
+                if let Some(r) = customer_rng.as_mut() {
+                    new_customers = poisson(r, contacts * d.p_customer);
+                }
+                if let Some(r) = reject_rng.as_mut() {
+                    rejections = poisson(r, contacts * d.p_reject);
+                }
+                rejections_so_far += rejections;
+            }
 
             // 4. Downline: each recruit's whole career, right now.
             if simulate_recruits {
@@ -498,7 +527,7 @@ impl Model {
             recruits += joins;
 
             // Customers: last month's churn, then this month's new ones.
-            if let Some(r) = customer_rng.as_mut() {
+            if let Some(r) = customer_rng.as_mut().filter(|_| !LEAN) {
                 let lost = binomial(r, customers, d.churn);
                 // Referrals can make the customer base grow geometrically; a person cannot
                 // serve more than MAX_CUSTOMERS, which also keeps every count finite.
@@ -549,9 +578,10 @@ impl Model {
             }
 
             // 7. Quitting at month end; hazards are drawn every month so streams stay aligned.
-            let neglect_hit = neglect_rng
-                .as_mut()
-                .is_some_and(|r| r.random::<f64>() < d.neglect);
+            let neglect_hit = !LEAN
+                && neglect_rng
+                    .as_mut()
+                    .is_some_and(|r| r.random::<f64>() < d.neglect);
             let life_hit = life_rng
                 .as_mut()
                 .is_some_and(|r| r.random::<f64>() < d.life);
@@ -652,6 +682,41 @@ mod tests {
             );
             assert!(c.downline_quit <= c.downline_size);
             assert!(c.downline_lost + c.downline_profited <= c.downline_size);
+        }
+    }
+
+    /// The compiled-out variants of the monthly loop must give exactly the careers the full
+    /// loop gives: they only drop steps that cannot change anything for the scenario.
+    #[test]
+    fn specialised_loops_match_the_general_loop_career_for_career() {
+        let scenarios = [
+            include_str!("../../scenarios/bench-reduced.toml"),
+            include_str!("../../scenarios/typical.toml"),
+            "name='life only'\n[attrition]\nlife_events_per_month=0.05\n",
+            "name='costs, no motivation'\n[economics]\nmonthly_purchase=50\nloss_tolerance=300\n[attrition]\nlife_events_per_month=0.02\n",
+        ];
+        for text in scenarios {
+            let special = model(text);
+            assert!(
+                special.lean
+                    || !special.economics
+                    || !special.motivation_moves
+                    || text.contains("Typical")
+            );
+            let general = Model {
+                lean: false,
+                economics: true,
+                motivation_moves: true,
+                ..special.clone()
+            };
+            let (mut a, mut b) = (special.workspace(), general.workspace());
+            for i in 0..300 {
+                assert_eq!(
+                    special.career(i, &mut a),
+                    general.career(i, &mut b),
+                    "career {i}"
+                );
+            }
         }
     }
 

@@ -76,12 +76,13 @@ fn bin_index(cents_abs: u64) -> usize {
 }
 
 impl MoneySketch {
-    /// An empty sketch.
+    /// An empty sketch. The bin arrays are allocated on the first loss or gain, so a tally
+    /// that only ever sees zero (or nothing) costs no memory or merging time.
     pub fn new() -> Self {
         MoneySketch {
-            negative: vec![Bin::default(); BINS],
+            negative: Vec::new(),
             zero: Bin::default(),
-            positive: vec![Bin::default(); BINS],
+            positive: Vec::new(),
         }
     }
 
@@ -90,22 +91,38 @@ impl MoneySketch {
         let cents = to_cents(amount);
         match cents.cmp(&0) {
             std::cmp::Ordering::Equal => self.zero.add(0),
-            std::cmp::Ordering::Greater => self.positive[bin_index(cents as u64)].add(cents),
-            std::cmp::Ordering::Less => self.negative[bin_index(cents.unsigned_abs())].add(cents),
+            std::cmp::Ordering::Greater => {
+                Self::bins(&mut self.positive)[bin_index(cents as u64)].add(cents)
+            }
+            std::cmp::Ordering::Less => {
+                Self::bins(&mut self.negative)[bin_index(cents.unsigned_abs())].add(cents)
+            }
         }
     }
 
-    /// Add every bin of `other`.
+    fn bins(side: &mut Vec<Bin>) -> &mut Vec<Bin> {
+        if side.is_empty() {
+            side.resize(BINS, Bin::default());
+        }
+        side
+    }
+
+    /// Add every bin of `other`. The result does not depend on the order of merging: a side
+    /// is allocated exactly when some value on that side was ever added.
     pub fn merge(&mut self, other: &MoneySketch) {
-        for (a, b) in self.negative.iter_mut().zip(&other.negative) {
-            a.count += b.count;
-            a.sum_cents += b.sum_cents;
+        for (mine, theirs) in [
+            (&mut self.negative, &other.negative),
+            (&mut self.positive, &other.positive),
+        ] {
+            if theirs.is_empty() {
+                continue;
+            }
+            for (a, b) in Self::bins(mine).iter_mut().zip(theirs) {
+                a.count += b.count;
+                a.sum_cents += b.sum_cents;
+            }
         }
         self.zero.count += other.zero.count;
-        for (a, b) in self.positive.iter_mut().zip(&other.positive) {
-            a.count += b.count;
-            a.sum_cents += b.sum_cents;
-        }
     }
 
     /// Number of values.
