@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::EndReason;
 use crate::scenario::Scenario;
 use crate::stats::disclosure::{Band, GROSS_BAND_DEFS, NET_BAND_DEFS, SMALL_PROFIT};
-use crate::stats::{wilson, ShareEstimate, Tally, Z95};
+use crate::stats::{wilson, MoneySketch, ShareEstimate, Tally, Z95};
 
 /// Months at which survival is quoted in the terminal summary.
 pub const SURVIVAL_MILESTONES: [u32; 4] = [3, 6, 12, 24];
@@ -277,9 +277,16 @@ pub fn nice_width(span: f64, target: usize) -> f64 {
 }
 
 fn net_histogram(t: &Tally) -> Vec<HistogramBin> {
-    let (Some(lo), Some(hi)) = (t.net.quantile(0.01), t.net.quantile(0.99)) else {
-        return Vec::new();
-    };
+    match (t.net.quantile(0.01), t.net.quantile(0.99)) {
+        (Some(lo), Some(hi)) => sketch_histogram(&t.net, lo, hi),
+        _ => Vec::new(),
+    }
+}
+
+/// About 40 bins of a "nice" width covering `lo ..= hi`, counting every sketch bin by its mean;
+/// values outside the range are folded into the end bins. Several sketches binned with the
+/// same `lo` and `hi` share their bins, so their histograms can be overlaid.
+pub fn sketch_histogram(sketch: &MoneySketch, lo: f64, hi: f64) -> Vec<HistogramBin> {
     let width = nice_width(hi - lo, 40);
     let start = (lo / width).floor() * width;
     let n = (((hi - start) / width).floor() as usize + 1).clamp(1, 200);
@@ -290,7 +297,7 @@ fn net_histogram(t: &Tally) -> Vec<HistogramBin> {
             count: 0,
         })
         .collect();
-    for b in t.net.bins_ascending() {
+    for b in sketch.bins_ascending() {
         let i = ((b.mean() - start) / width).floor();
         let i = if i < 0.0 { 0 } else { (i as usize).min(n - 1) };
         bins[i].count += b.count;

@@ -12,7 +12,9 @@ use plotters::style::text_anchor::{HPos, VPos};
 
 use super::common::{self, LegendItem, Swatch};
 use super::style::{self, Style};
-use super::{DrawResult, GroupedShares, Plot};
+use super::{
+    render, ChartError, ChartFormat, ChartSize, ChartText, DrawResult, GroupedShares, Plot,
+};
 
 /// How values and the value axis are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,6 +89,27 @@ impl HBars {
             || !values().any(|v| v.is_finite())
             || (self.zero_is_empty && !values().any(|v| v.is_finite() && *v != 0.0))
     }
+}
+
+/// Draw `data` as horizontal share bars (grouped when there are several series) under the
+/// name `chart`, after checking that every series has one share per category. The quit-reason,
+/// downline and income-disclosure charts are this drawing with their own axis label.
+pub fn share_bars(
+    chart: &'static str,
+    text: &ChartText,
+    size: ChartSize,
+    format: ChartFormat,
+    data: &GroupedShares,
+    x_label: &str,
+) -> Result<Vec<u8>, ChartError> {
+    check_lengths(data).map_err(|message| ChartError::InvalidInput { chart, message })?;
+    render(
+        chart,
+        text,
+        size,
+        format,
+        &HBars::from_shares(data, x_label),
+    )
 }
 
 /// Checks that every series has one value per category.

@@ -1,7 +1,7 @@
 //! What happened to the people the followed distributors recruited.
 
-use super::bars::{check_lengths, HBars};
-use super::{render, ChartError, ChartFormat, ChartSize, ChartText, GroupedShares};
+use super::bars::share_bars;
+use super::{ChartError, ChartFormat, ChartSize, ChartText, GroupedShares};
 
 const CHART: &str = "downline outcomes";
 
@@ -13,17 +13,7 @@ pub fn downline_outcomes(
     format: ChartFormat,
     data: &GroupedShares,
 ) -> Result<Vec<u8>, ChartError> {
-    check_lengths(data).map_err(|message| ChartError::InvalidInput {
-        chart: CHART,
-        message,
-    })?;
-    render(
-        CHART,
-        text,
-        size,
-        format,
-        &HBars::from_shares(data, "share of recruits"),
-    )
+    share_bars(CHART, text, size, format, data, "share of recruits")
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Income disclosure: the bands a company statement prints, next to what it leaves out.
 
-use super::bars::{check_lengths, HBars};
-use super::{render, ChartError, ChartFormat, ChartSize, ChartText, GroupedShares};
+use super::bars::share_bars;
+use super::{ChartError, ChartFormat, ChartSize, ChartText, GroupedShares};
 
 const CHART: &str = "income disclosure";
 
@@ -14,16 +14,13 @@ pub fn income_disclosure(
     format: ChartFormat,
     data: &GroupedShares,
 ) -> Result<Vec<u8>, ChartError> {
-    check_lengths(data).map_err(|message| ChartError::InvalidInput {
-        chart: CHART,
-        message,
-    })?;
-    render(
+    share_bars(
         CHART,
         text,
         size,
         format,
-        &HBars::from_shares(data, "share of all participants, per year"),
+        data,
+        "share of all participants, per year",
     )
 }
 

@@ -1,7 +1,7 @@
 //! Why careers ended: share of careers per outcome.
 
-use super::bars::{check_lengths, HBars};
-use super::{render, ChartError, ChartFormat, ChartSize, ChartText, GroupedShares};
+use super::bars::share_bars;
+use super::{ChartError, ChartFormat, ChartSize, ChartText, GroupedShares};
 
 const CHART: &str = "quit reasons";
 
@@ -15,17 +15,7 @@ pub fn quit_reasons(
     format: ChartFormat,
     data: &GroupedShares,
 ) -> Result<Vec<u8>, ChartError> {
-    check_lengths(data).map_err(|message| ChartError::InvalidInput {
-        chart: CHART,
-        message,
-    })?;
-    render(
-        CHART,
-        text,
-        size,
-        format,
-        &HBars::from_shares(data, "share of careers"),
-    )
+    share_bars(CHART, text, size, format, data, "share of careers")
 }
 
 #[cfg(test)]

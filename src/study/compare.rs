@@ -577,25 +577,17 @@ fn common_net_bins(tallies: &[Tally]) -> Vec<Vec<HistBin>> {
     if !lo.is_finite() || !hi.is_finite() {
         return vec![Vec::new(); tallies.len()];
     }
-    let width = summary::nice_width(hi - lo, 40);
-    let start = (lo / width).floor() * width;
-    let n = (((hi - start) / width).floor() as usize + 1).clamp(1, 200);
     tallies
         .iter()
         .map(|t| {
-            let mut bins: Vec<HistBin> = (0..n)
-                .map(|i| HistBin {
-                    low: start + i as f64 * width,
-                    high: start + (i + 1) as f64 * width,
-                    count: 0,
+            summary::sketch_histogram(&t.net, lo, hi)
+                .into_iter()
+                .map(|b| HistBin {
+                    low: b.bin_low,
+                    high: b.bin_high,
+                    count: b.count,
                 })
-                .collect();
-            for b in t.net.bins_ascending() {
-                let i = ((b.mean() - start) / width).floor();
-                let i = if i < 0.0 { 0 } else { (i as usize).min(n - 1) };
-                bins[i].count += b.count;
-            }
-            bins
+                .collect()
         })
         .collect()
 }
