@@ -137,6 +137,28 @@ struct RunArgs {
     /// Slurm array or Kubernetes Indexed Job variables (see docs/cluster.md).
     #[arg(long, value_name = "K/N|auto")]
     shard: Option<String>,
+    #[command(flatten)]
+    charts: ChartFlags,
+    /// Also write careers.csv: one row per followed career (large: ~200 bytes a career).
+    #[arg(long)]
+    careers_csv: bool,
+    /// Stop adding careers once the failure rate's 95% interval is narrower than ± this share
+    /// (e.g. 0.005 = ±0.5 points); `--careers` is the cap. Reproducible: the result equals a
+    /// plain run with the number of careers it took.
+    #[arg(long, value_name = "HALF_WIDTH", value_parser = crate::study::precision::parse_precision, conflicts_with_all = ["shard", "careers_csv"])]
+    precision: Option<f64>,
+}
+
+impl RunArgs {
+    /// The export settings these flags stand for.
+    fn export_options(&self) -> ExportOptions {
+        self.charts.export_options()
+    }
+}
+
+/// Chart flags shared by every command that draws charts.
+#[derive(Debug, Args, Clone)]
+pub struct ChartFlags {
     /// Chart image formats, comma-separated.
     #[arg(
         long = "format",
@@ -152,19 +174,11 @@ struct RunArgs {
     /// Write no chart files (the report then has no charts either).
     #[arg(long)]
     no_charts: bool,
-    /// Also write careers.csv: one row per followed career (large: ~200 bytes a career).
-    #[arg(long)]
-    careers_csv: bool,
-    /// Stop adding careers once the failure rate's 95% interval is narrower than ± this share
-    /// (e.g. 0.005 = ±0.5 points); `--careers` is the cap. Reproducible: the result equals a
-    /// plain run with the number of careers it took.
-    #[arg(long, value_name = "HALF_WIDTH", value_parser = crate::study::precision::parse_precision, conflicts_with_all = ["shard", "careers_csv"])]
-    precision: Option<f64>,
 }
 
-impl RunArgs {
-    /// The export settings these flags stand for.
-    fn export_options(&self) -> ExportOptions {
+impl ChartFlags {
+    /// The charts to draw, or `None` with `--no-charts`.
+    pub fn chart_set(&self) -> Option<ChartSet> {
         // Each format once, in the order given (`png,svg,png` writes each file once).
         let mut formats: Vec<ChartFormat> = Vec::new();
         for f in &self.formats {
@@ -172,11 +186,16 @@ impl RunArgs {
                 formats.push(*f);
             }
         }
+        (!self.no_charts).then_some(ChartSet {
+            formats,
+            size: self.chart_size,
+        })
+    }
+
+    /// The export settings these flags stand for.
+    pub fn export_options(&self) -> ExportOptions {
         ExportOptions {
-            charts: (!self.no_charts).then_some(ChartSet {
-                formats,
-                size: self.chart_size,
-            }),
+            charts: self.chart_set(),
         }
     }
 }
@@ -234,6 +253,8 @@ struct MergeArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
+    #[command(flatten)]
+    charts: ChartFlags,
 }
 
 #[derive(Debug, Args)]
@@ -730,7 +751,7 @@ fn merge_command(args: MergeArgs) -> Result<()> {
     let (scenario, tally) = shard::merge(partials)?;
     let out = OutputDir::create(&args.out.join(scenario.slug()))?;
     // Charts at their defaults, as a `run` without chart flags writes them.
-    let (summary, dir) = write_results(&scenario, &tally, out, &ExportOptions::default())?;
+    let (summary, dir) = write_results(&scenario, &tally, out, &args.charts.export_options())?;
     if !args.quiet {
         print!("{}", summary.to_text());
         println!("  Results in        {}\n", display_path(&dir));

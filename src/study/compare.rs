@@ -14,6 +14,7 @@ use anyhow::Result;
 use clap::Args;
 use serde::Serialize;
 
+use super::chart_file_wanted;
 use super::precision::{self, Stopped};
 use super::{chart_files, check_pairable, footnote, simulate_paired};
 use crate::charts::{
@@ -22,6 +23,7 @@ use crate::charts::{
 };
 use crate::cli::{self, ScenarioFlags};
 use crate::engine::PairedTally;
+use crate::export::charts::ChartSet;
 use crate::export::OutputDir;
 use crate::model::{EndReason, Model};
 use crate::scenario::Scenario;
@@ -50,6 +52,8 @@ pub struct CompareArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
+    #[command(flatten)]
+    pub charts: crate::cli::ChartFlags,
 }
 
 /// How a metric's numbers are written.
@@ -458,6 +462,7 @@ pub fn to_csv(c: &Comparison) -> Result<Vec<u8>> {
 
 /// The overlay charts, as (file name, SVG bytes).
 pub fn charts(
+    set: &ChartSet,
     scenarios: &[Scenario],
     paired: &PairedTally,
     summaries: &[Summary],
@@ -490,6 +495,7 @@ pub fn charts(
         })
         .collect();
     out.extend(chart_files(
+        set,
         "survival.svg",
         |t, z, f| charts::survival(t, z, f, &surv),
         &title("Still in business"),
@@ -509,6 +515,7 @@ pub fn charts(
             .collect(),
     };
     out.extend(chart_files(
+        set,
         "quit-reasons.svg",
         |t, z, f| charts::quit_reasons(t, z, f, &grouped),
         &title("How careers ended"),
@@ -528,6 +535,7 @@ pub fn charts(
         })
         .collect();
     out.extend(chart_files(
+        set,
         "net-income.svg",
         |t, z, f| charts::net_income(t, z, f, &income),
         &title("Net income at the horizon"),
@@ -555,6 +563,7 @@ pub fn charts(
             &foot,
         );
         out.extend(chart_files(
+            set,
             &file,
             |t, z, f| charts::failure_rate_distribution(t, z, f, &data),
             &text,
@@ -649,10 +658,16 @@ pub fn command(args: CompareArgs) -> Result<()> {
         .collect();
     let mut comparison = Comparison::new(&scenarios, &paired, &summaries);
     comparison.precision = stopped.describe("every failure-rate difference");
-    let charts = charts(&scenarios, &paired, &summaries)?;
+    let set = args.charts.chart_set();
+    let charts = match &set {
+        Some(set) => charts(set, &scenarios, &paired, &summaries)?,
+        None => Vec::new(),
+    };
     out.write("comparison.csv", &to_csv(&comparison)?)?;
     for (name, bytes) in &charts {
-        out.write(name, bytes)?;
+        if set.as_ref().is_some_and(|set| chart_file_wanted(set, name)) {
+            out.write(name, bytes)?;
+        }
     }
     out.write(
         "report.html",

@@ -22,15 +22,10 @@ use anyhow::{bail, Result};
 
 use crate::charts::{ChartError, ChartFormat, ChartSize, ChartText};
 use crate::engine::{self, Hooks, PairedTally};
+use crate::export::charts::ChartSet;
 use crate::model::Model;
 use crate::scenario::Scenario;
 use crate::summary;
-
-/// Size of every study chart. SVG is text, so the size costs nothing to write.
-pub const CHART_SIZE: ChartSize = ChartSize {
-    width: 1200,
-    height: 675,
-};
 
 /// Most variants one study simulates side by side (each keeps its own tally in every
 /// worker, a few hundred kilobytes apiece).
@@ -102,24 +97,35 @@ pub fn footnote(careers: u64, months: u32, seed: u64) -> String {
     )
 }
 
-/// Render a chart as SVG (for print and the report) and PNG (for slides): returns
-/// `(file name, bytes)` for both, from an SVG file name such as `survival.svg`, and names the
-/// file in any error.
+/// Render a chart at the size of `set`: always as SVG (the study reports inline it) and as
+/// PNG when `set` asks for it. Returns `(file name, bytes)` from an SVG file name such as
+/// `survival.svg`, naming the file in any error; [`chart_file_wanted`] says which to write.
 pub fn chart_files(
+    set: &ChartSet,
     svg_file: &str,
     draw: impl Fn(&ChartText, ChartSize, ChartFormat) -> Result<Vec<u8>, ChartError>,
     text: &ChartText,
 ) -> Result<Vec<(String, Vec<u8>)>> {
     let stem = svg_file.strip_suffix(".svg").unwrap_or(svg_file);
+    let png = set.formats.contains(&ChartFormat::Png);
     [ChartFormat::Svg, ChartFormat::Png]
         .into_iter()
+        .filter(|f| *f == ChartFormat::Svg || png)
         .map(|format| {
             let file = format!("{stem}.{}", format.extension());
-            let bytes = draw(text, CHART_SIZE, format)
+            let bytes = draw(text, set.size, format)
                 .map_err(|e| anyhow::anyhow!("cannot draw {file}: {e}"))?;
             Ok((file, bytes))
         })
         .collect()
+}
+
+/// Whether a chart file from [`chart_files`] is written to the result folder: its format was
+/// asked for with `--format`.
+pub fn chart_file_wanted(set: &ChartSet, name: &str) -> bool {
+    set.formats
+        .iter()
+        .any(|f| name.ends_with(&format!(".{}", f.extension())))
 }
 
 /// Write `text` to stdout; a closed pipe (`| head`) comes back as an I/O error that the

@@ -21,6 +21,7 @@ use std::sync::atomic::Ordering;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 
+use super::chart_file_wanted;
 use super::{chart_files, footnote, short_num, simulate_paired};
 use crate::charts::{self, ChartText, TornadoRow};
 use crate::cli::{self, ScenarioFlags};
@@ -51,6 +52,8 @@ pub struct SensitivityArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
+    #[command(flatten)]
+    pub charts: crate::cli::ChartFlags,
 }
 
 fn parse_delta(text: &str) -> Result<f64, String> {
@@ -418,12 +421,17 @@ pub fn command(args: SensitivityArgs) -> Result<()> {
         "sensitivity.csv",
         &to_csv(&effects, base.careers, args.delta)?,
     )?;
-    for (file, bytes) in chart_files(
-        "tornado.svg",
-        |t, z, f| charts::tornado(t, z, f, &rows),
-        &chart_text,
-    )? {
-        out.write(&file, &bytes)?;
+    if let Some(set) = args.charts.chart_set() {
+        for (file, bytes) in chart_files(
+            &set,
+            "tornado.svg",
+            |t, z, f| charts::tornado(t, z, f, &rows),
+            &chart_text,
+        )? {
+            if chart_file_wanted(&set, &file) {
+                out.write(&file, &bytes)?;
+            }
+        }
     }
     let dir = out.commit()?;
     if !args.quiet {

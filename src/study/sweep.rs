@@ -13,11 +13,13 @@ use std::sync::atomic::Ordering;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 
+use super::chart_file_wanted;
 use super::precision::{self, Stopped};
 use super::{chart_files, check_pairable, footnote, short_num, simulate_paired, MAX_VARIANTS};
 use crate::charts::{self, BandSeries, ChartText};
 use crate::cli::{self, ScenarioFlags};
 use crate::engine::PairedTally;
+use crate::export::charts::ChartSet;
 use crate::export::OutputDir;
 use crate::model::{EndReason, Model};
 use crate::scenario::{self, Override, ParamId, Scenario};
@@ -56,6 +58,8 @@ pub struct SweepArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
+    #[command(flatten)]
+    pub charts: crate::cli::ChartFlags,
 }
 
 /// One swept key and its values.
@@ -377,7 +381,13 @@ pub fn to_csv(axes: &[Axis], rows: &[Row], careers: u64) -> Result<Vec<u8>> {
 }
 
 /// The charts of a sweep, as (file name, SVG bytes).
-fn charts(axes: &[Axis], rows: &[Row], name: &str, foot: &str) -> Result<Vec<(String, Vec<u8>)>> {
+fn charts(
+    set: &ChartSet,
+    axes: &[Axis],
+    rows: &[Row],
+    name: &str,
+    foot: &str,
+) -> Result<Vec<(String, Vec<u8>)>> {
     let mut out = Vec::new();
     if axes.len() == 1 {
         let key = &axes[0].key;
@@ -391,6 +401,7 @@ fn charts(axes: &[Axis], rows: &[Row], name: &str, foot: &str) -> Result<Vec<(St
         let text = ChartText::new(format!("{name}: failure rate against {key}"), foot)
             .with_subtitle("shaded: 95% confidence interval");
         out.extend(chart_files(
+            set,
             "failure-rate.svg",
             |t, z, f| charts::line_with_band(t, z, f, key, "failure rate (%)", &series),
             &text,
@@ -405,6 +416,7 @@ fn charts(axes: &[Axis], rows: &[Row], name: &str, foot: &str) -> Result<Vec<(St
             .collect();
         let text = ChartText::new(format!("{name}: how careers ended, along {key}"), foot);
         out.extend(chart_files(
+            set,
             "quit-reasons.svg",
             |t, z, f| charts::stacked_area(t, z, f, key, &categories, &xs, &shares),
             &text,
@@ -421,6 +433,7 @@ fn charts(axes: &[Axis], rows: &[Row], name: &str, foot: &str) -> Result<Vec<(St
             foot,
         );
         out.extend(chart_files(
+            set,
             "failure-rate-heatmap.svg",
             |t, z, f| charts::heatmap(t, z, f, &ax.key, &ay.key, &ax.values, &ay.values, &values),
             &text,
@@ -522,8 +535,12 @@ pub fn command(args: SweepArgs) -> Result<()> {
     let name = &scenarios[0].name;
     let foot = footnote(stopped.careers, scenarios[0].months, scenarios[0].seed);
     out.write("sweep.csv", &to_csv(&axes, &rows, stopped.careers)?)?;
-    for (f, bytes) in charts(&axes, &rows, name, &foot)? {
-        out.write(&f, &bytes)?;
+    if let Some(set) = args.charts.chart_set() {
+        for (f, bytes) in charts(&set, &axes, &rows, name, &foot)? {
+            if chart_file_wanted(&set, &f) {
+                out.write(&f, &bytes)?;
+            }
+        }
     }
     let dir = out.commit()?;
     if !args.quiet {

@@ -387,3 +387,45 @@ fn compare_with_precision_reports_the_careers_it_took() {
         .stdout(contains("after 5,000 careers"))
         .stdout(contains("no clear difference"));
 }
+
+#[test]
+fn study_commands_honour_format_chart_size_and_no_charts() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("png");
+    mlm()
+        .args([
+            "sweep",
+            &scenario_path("relationship"),
+            "--param",
+            "training.quality",
+        ])
+        .args(["--values", "0.2,0.8", "--careers", "300", "--quiet"])
+        .args(["--format", "png", "--chart-size", "640x360", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let folder = fs::read_dir(&out).unwrap().next().unwrap().unwrap().path();
+    let png = fs::read(folder.join("failure-rate.png")).unwrap();
+    let img = image::load_from_memory(&png).unwrap();
+    assert_eq!((img.width(), img.height()), (640, 360));
+    assert!(!folder.join("failure-rate.svg").exists());
+
+    let out = dir.path().join("none");
+    mlm()
+        .args([
+            "compare",
+            &scenario_path("numbers-game"),
+            &scenario_path("relationship"),
+        ])
+        .args(["--careers", "300", "--quiet", "--no-charts", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let folder = fs::read_dir(&out).unwrap().next().unwrap().unwrap().path();
+    let mut files: Vec<String> = fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(files, ["comparison.csv", "report.html"]);
+}
