@@ -235,7 +235,8 @@ pub struct Summary {
     pub downline_size_mean: f64,
     /// What happened to the recruits.
     pub downline: DownlineOutcomes,
-    /// Careers whose downline hit `downline.max_size` (their income is understated).
+    /// Careers that hit a size cap — the downline reached `downline.max_size`, or someone in
+    /// it reached 1,000,000 active customers — so their income is understated.
     pub capped_careers: u64,
     /// Person-months simulated, downline included.
     pub person_months: u64,
@@ -688,7 +689,7 @@ impl Summary {
         if self.capped_careers > 0 {
             let _ = writeln!(
                 s,
-                "  Note              {} careers hit the downline cap (downline.max_size); their income is understated",
+                "  Note              {} careers hit a size cap (downline.max_size, or 1,000,000 customers); their income is understated",
                 self.capped_careers
             );
         }

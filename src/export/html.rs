@@ -179,8 +179,9 @@ impl Exporter for HtmlReport {
         if s.capped_careers > 0 {
             let _ = writeln!(
                 h,
-                "<p class=\"note\">{} careers had downlines larger than the simulation limit \
-                 (<code>downline.max_size</code>); their income is understated.</p>",
+                "<p class=\"note\">{} careers hit a simulation size limit (a downline larger \
+                 than <code>downline.max_size</code>, or 1,000,000 customers); their income is \
+                 understated.</p>",
                 group(s.capped_careers as f64, 0)
             );
         }

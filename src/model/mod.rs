@@ -152,7 +152,8 @@ pub struct CareerOutcome {
     pub downline_lost: u64,
     /// Downline members whose cumulative net was > 0 at the end.
     pub downline_profited: u64,
-    /// True when the downline hit `downline.max_size` and recruits were left unsimulated.
+    /// True when the downline hit `downline.max_size` (recruits were left unsimulated) or
+    /// someone in the career hit [`MAX_CUSTOMERS`] active customers.
     pub capped: bool,
     /// Person-months simulated for this career, downline included (the work done).
     pub person_months: u64,
@@ -531,9 +532,12 @@ impl Model {
                 let lost = binomial(r, customers, d.churn);
                 // Referrals can make the customer base grow geometrically; a person cannot
                 // serve more than MAX_CUSTOMERS, which also keeps every count finite.
-                customers = (customers - lost)
-                    .saturating_add(new_customers)
-                    .min(MAX_CUSTOMERS);
+                let wanted = (customers - lost).saturating_add(new_customers);
+                if wanted > MAX_CUSTOMERS {
+                    // Counted like a downline cap: this career's numbers are understated.
+                    ws.capped = true;
+                }
+                customers = wanted.min(MAX_CUSTOMERS);
                 customers_won = customers_won.saturating_add(new_customers);
             }
 
@@ -718,6 +722,18 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn customer_cap_is_reported_as_a_capped_career() {
+        let m = model(
+            "name='x'\nmonths=120\n[prospecting]\ncontacts_per_month=10000\njoin_probability=0\ncustomer_probability=1\n",
+        );
+        let c = m.career(0, &mut m.workspace());
+        assert!(c.capped);
+        assert!(c.person.customers > MAX_CUSTOMERS);
+        let small = model("name='x'\nmonths=12\n[prospecting]\ncustomer_probability=0.5\n");
+        assert!(!small.career(0, &mut small.workspace()).capped);
     }
 
     #[test]
