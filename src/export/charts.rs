@@ -14,7 +14,7 @@ use crate::charts::{
     NetIncomeSeries, ShareSeries, SurvivalPoint, SurvivalSeries,
 };
 use crate::model::EndReason;
-use crate::summary::{group, money, pct, Summary};
+use crate::summary::{group, money, pct, HistogramBin, Summary};
 
 /// The charts every run draws, in the order the report shows them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -222,15 +222,7 @@ fn quit_shares(s: &Summary) -> GroupedShares {
 fn net_income_series(s: &Summary) -> NetIncomeSeries {
     NetIncomeSeries {
         label: s.scenario.clone(),
-        bins: s
-            .net_income_histogram
-            .iter()
-            .map(|b| HistBin {
-                low: b.bin_low,
-                high: b.bin_high,
-                count: b.count,
-            })
-            .collect(),
+        bins: s.net_income_histogram.iter().map(HistBin::from).collect(),
         profitable_share: s.profitable_share,
         median: s.net_income.p50,
     }
@@ -242,14 +234,7 @@ fn failure_rates(s: &Summary) -> FailureRateDistribution {
         bins: if c.cohorts == 0 {
             Vec::new()
         } else {
-            trimmed_bins(&c.bins)
-                .iter()
-                .map(|b| HistBin {
-                    low: b.bin_low,
-                    high: b.bin_high,
-                    count: b.count,
-                })
-                .collect()
+            trimmed_bins(&c.bins).iter().map(HistBin::from).collect()
         },
         overall: s.failure_rate,
         ci: (s.failure_rate_ci[0], s.failure_rate_ci[1]),
@@ -289,7 +274,7 @@ fn disclosure_shares(s: &Summary) -> GroupedShares {
 
 /// The cohort failure-rate bins from the first to the last non-empty one (one empty bin of
 /// margin each side), so a tight distribution fills the chart instead of a corner of 0-100%.
-fn trimmed_bins(bins: &[crate::summary::HistogramBin]) -> &[crate::summary::HistogramBin] {
+pub(crate) fn trimmed_bins(bins: &[HistogramBin]) -> &[HistogramBin] {
     let first = bins.iter().position(|b| b.count > 0);
     let last = bins.iter().rposition(|b| b.count > 0);
     match (first, last) {
@@ -309,6 +294,16 @@ fn downline_shares(s: &Summary) -> GroupedShares {
             label: s.scenario.clone(),
             shares: vec![d.quit_share, d.lost_money_share, d.profited_share],
         }],
+    }
+}
+
+impl From<&HistogramBin> for HistBin {
+    fn from(b: &HistogramBin) -> HistBin {
+        HistBin {
+            low: b.bin_low,
+            high: b.bin_high,
+            count: b.count,
+        }
     }
 }
 

@@ -14,8 +14,8 @@ use anyhow::Result;
 use clap::Args;
 use serde::Serialize;
 
-use super::chart_file_wanted;
 use super::precision::{self, Stopped};
+use super::{chart_file_wanted, StudyFlags};
 use super::{chart_files, check_pairable, footnote, simulate_paired};
 use crate::charts::{
     self, ChartText, FailureRateDistribution, GroupedShares, HistBin, NetIncomeSeries, ShareSeries,
@@ -43,15 +43,8 @@ pub struct CompareArgs {
     /// narrower than ± this share (e.g. 0.005 = ±0.5 points); `--careers` is the cap.
     #[arg(long, value_name = "HALF_WIDTH", value_parser = precision::parse_precision)]
     pub precision: Option<f64>,
-    /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long, value_name = "N")]
-    pub threads: Option<usize>,
-    /// Folder for results; writes `<out>/compare-<slugs>/`.
-    #[arg(long, value_name = "DIR", default_value = "output")]
-    pub out: PathBuf,
-    /// Print nothing but errors.
-    #[arg(long, short)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub study: StudyFlags,
     #[command(flatten)]
     pub charts: crate::cli::ChartFlags,
 }
@@ -544,14 +537,9 @@ pub fn charts(
     for (s, slug) in summaries.iter().zip(cli::unique_slugs(scenarios)) {
         let c = &s.cohort_failure_rates;
         let data = FailureRateDistribution {
-            bins: c
-                .bins
+            bins: crate::export::charts::trimmed_bins(&c.bins)
                 .iter()
-                .map(|b| HistBin {
-                    low: b.bin_low,
-                    high: b.bin_high,
-                    count: b.count,
-                })
+                .map(HistBin::from)
                 .collect(),
             overall: s.failure_rate,
             ci: (s.failure_rate_ci[0], s.failure_rate_ci[1]),
@@ -590,12 +578,8 @@ fn common_net_bins(tallies: &[Tally]) -> Vec<Vec<HistBin>> {
         .iter()
         .map(|t| {
             summary::sketch_histogram(&t.net, lo, hi)
-                .into_iter()
-                .map(|b| HistBin {
-                    low: b.bin_low,
-                    high: b.bin_high,
-                    count: b.count,
-                })
+                .iter()
+                .map(HistBin::from)
                 .collect()
         })
         .collect()
@@ -627,14 +611,15 @@ pub fn command(args: CompareArgs) -> Result<()> {
         );
     }
     cli::check_work(&scenarios, crate::model::estimate::DEFAULT_MAX_WORK * 4.0)?;
-    let pool = cli::thread_pool(args.threads)?;
-    let out = OutputDir::create(&args.out.join(folder_name(&scenarios)))?;
+    let pool = cli::thread_pool(args.study.threads)?;
+    let out = OutputDir::create(&args.study.out.join(folder_name(&scenarios)))?;
     let cancel = cli::install_signal_handlers()?;
     let models: Vec<Model> = scenarios.iter().map(Model::new).collect();
     let mut paired = crate::engine::PairedTally::new(&scenarios);
     let stopped: Stopped =
         precision::until_precise(cap, scenarios[0].cohort_size, args.precision, |range| {
-            let part = simulate_paired(&scenarios, &models, range, &pool, args.quiet, cancel)?;
+            let part =
+                simulate_paired(&scenarios, &models, range, &pool, args.study.quiet, cancel)?;
             paired.merge(&part);
             Ok((1..scenarios.len())
                 .map(|j| {
@@ -674,7 +659,7 @@ pub fn command(args: CompareArgs) -> Result<()> {
         super::compare_html::render(&comparison, &charts).as_bytes(),
     )?;
     let dir = out.commit()?;
-    if !args.quiet {
+    if !args.study.quiet {
         super::print_out(&format!(
             "{}  Results in {}\n\n",
             comparison.to_text(),

@@ -27,6 +27,20 @@ use crate::model::Model;
 use crate::scenario::Scenario;
 use crate::summary;
 
+/// Flags every study command (`compare`, `sweep`, `sensitivity`) shares.
+#[derive(Debug, clap::Args)]
+pub struct StudyFlags {
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Folder for results; each study writes its own subfolder, e.g. `<out>/compare-<slugs>/`.
+    #[arg(long, value_name = "DIR", default_value = "output")]
+    pub out: std::path::PathBuf,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
 /// Most variants one study simulates side by side (each keeps its own tally in every
 /// worker, a few hundred kilobytes apiece).
 pub const MAX_VARIANTS: usize = 100;

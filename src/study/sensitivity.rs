@@ -21,7 +21,7 @@ use std::sync::atomic::Ordering;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 
-use super::chart_file_wanted;
+use super::{chart_file_wanted, StudyFlags};
 use super::{chart_files, footnote, short_num, simulate_paired};
 use crate::charts::{self, ChartText, TornadoRow};
 use crate::cli::{self, ScenarioFlags};
@@ -43,15 +43,8 @@ pub struct SensitivityArgs {
     pub delta: f64,
     #[command(flatten)]
     pub flags: ScenarioFlags,
-    /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long, value_name = "N")]
-    pub threads: Option<usize>,
-    /// Folder for results; writes `<out>/sensitivity-<slug>/`.
-    #[arg(long, value_name = "DIR", default_value = "output")]
-    pub out: PathBuf,
-    /// Print nothing but errors.
-    #[arg(long, short)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub study: StudyFlags,
     #[command(flatten)]
     pub charts: crate::cli::ChartFlags,
 }
@@ -333,8 +326,8 @@ pub fn command(args: SensitivityArgs) -> Result<()> {
         bail!("internal: too many variants");
     }
     cli::check_work(&scenarios, crate::model::estimate::DEFAULT_MAX_WORK * 4.0)?;
-    let pool = cli::thread_pool(args.threads)?;
-    let out = OutputDir::create(&args.out.join(format!("sensitivity-{}", base.slug())))?;
+    let pool = cli::thread_pool(args.study.threads)?;
+    let out = OutputDir::create(&args.study.out.join(format!("sensitivity-{}", base.slug())))?;
     let cancel = cli::install_signal_handlers()?;
     let models: Vec<Model> = scenarios.iter().map(Model::new).collect();
     let paired: PairedTally = simulate_paired(
@@ -342,7 +335,7 @@ pub fn command(args: SensitivityArgs) -> Result<()> {
         &models,
         0..base.careers,
         &pool,
-        args.quiet,
+        args.study.quiet,
         cancel,
     )?;
     if cancel.load(Ordering::SeqCst) {
@@ -434,7 +427,7 @@ pub fn command(args: SensitivityArgs) -> Result<()> {
         }
     }
     let dir = out.commit()?;
-    if !args.quiet {
+    if !args.study.quiet {
         let mut text = format!(
             "Sensitivity of {} — each lever x {:.2} and x {:.2}; {} careers x {} months, seed {}, same careers in every variant\n",
             base.name,

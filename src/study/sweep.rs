@@ -13,8 +13,8 @@ use std::sync::atomic::Ordering;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 
-use super::chart_file_wanted;
 use super::precision::{self, Stopped};
+use super::{chart_file_wanted, StudyFlags};
 use super::{chart_files, check_pairable, footnote, short_num, simulate_paired, MAX_VARIANTS};
 use crate::charts::{self, BandSeries, ChartText};
 use crate::cli::{self, ScenarioFlags};
@@ -49,15 +49,8 @@ pub struct SweepArgs {
     /// (e.g. 0.005 = ±0.5 points); `--careers` is the cap.
     #[arg(long, value_name = "HALF_WIDTH", value_parser = precision::parse_precision)]
     pub precision: Option<f64>,
-    /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long, value_name = "N")]
-    pub threads: Option<usize>,
-    /// Folder for results; writes `<out>/sweep-<slug>-<key>/`.
-    #[arg(long, value_name = "DIR", default_value = "output")]
-    pub out: PathBuf,
-    /// Print nothing but errors.
-    #[arg(long, short)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub study: StudyFlags,
     #[command(flatten)]
     pub charts: crate::cli::ChartFlags,
 }
@@ -496,9 +489,9 @@ pub fn command(args: SweepArgs) -> Result<()> {
         .collect::<Result<Vec<Scenario>>>()?;
     check_pairable(&scenarios)?;
     cli::check_work(&scenarios, crate::model::estimate::DEFAULT_MAX_WORK * 4.0)?;
-    let pool = cli::thread_pool(args.threads)?;
+    let pool = cli::thread_pool(args.study.threads)?;
     let keys: Vec<String> = axes.iter().map(|a| scenario::slugify(&a.key)).collect();
-    let out = OutputDir::create(&args.out.join(format!(
+    let out = OutputDir::create(&args.study.out.join(format!(
         "sweep-{}-{}",
         scenarios[0].slug(),
         keys.join("-by-")
@@ -509,7 +502,8 @@ pub fn command(args: SweepArgs) -> Result<()> {
     let cap = scenarios[0].careers;
     let stopped: Stopped =
         precision::until_precise(cap, scenarios[0].cohort_size, args.precision, |range| {
-            let part = simulate_paired(&scenarios, &models, range, &pool, args.quiet, cancel)?;
+            let part =
+                simulate_paired(&scenarios, &models, range, &pool, args.study.quiet, cancel)?;
             paired.merge(&part);
             Ok(paired
                 .tallies
@@ -543,7 +537,7 @@ pub fn command(args: SweepArgs) -> Result<()> {
         }
     }
     let dir = out.commit()?;
-    if !args.quiet {
+    if !args.study.quiet {
         let mut text = format!(
             "Sweep of {name} — {} careers x {} months at each of {} points, seed {}, same careers at every point\n",
             summary::group(stopped.careers as f64, 0),
