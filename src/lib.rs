@@ -2,11 +2,10 @@
 //!
 //! The pipeline is `scenario` (validated input) -> `model` (one career and its downline) ->
 //! `engine` (many careers in parallel, deterministic) -> `stats` (mergeable tallies) ->
-//! `summary` (readable numbers) -> `export` and `charts` (files). `cli` wires them together.
+//! `summary` (readable numbers) -> `export` and `charts` (files). The command line is private to the binary (`src/app/`).
 
 pub mod calibrate;
 pub mod charts;
-pub mod cli;
 pub mod engine;
 pub mod export;
 pub mod model;

@@ -1,19 +1,10 @@
 //! The `mlm-sim` binary: parse, run, report any error once, exit non-zero.
+//!
+//! The command line lives in the binary-private [`app`] module tree; the library crate
+//! (`mlm_sim`) holds the domain and cannot import it.
 
-use std::process::ExitCode;
+mod app;
 
-use clap::Parser;
-
-fn main() -> ExitCode {
-    let cli = mlm_sim::cli::Cli::parse();
-    match mlm_sim::cli::run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            if let Some(code) = mlm_sim::cli::exit_code_for(&err) {
-                return ExitCode::from(code);
-            }
-            eprintln!("error: {err:#}");
-            ExitCode::from(mlm_sim::cli::EXIT_BAD_INPUT)
-        }
-    }
+fn main() -> std::process::ExitCode {
+    app::main()
 }

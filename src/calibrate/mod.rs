@@ -341,6 +341,9 @@ pub struct Problem {
     pub base: Vec<Override>,
     /// What to fit.
     pub targets: Targets,
+    /// Checked between cohorts of every evaluation; when set, the fit stops with
+    /// [`engine::Interrupted`] (Ctrl-C, SIGTERM). `None`: never cancelled.
+    pub cancel: Option<&'static AtomicBool>,
 }
 
 fn set_override(path: &str, v: f64) -> Override {
@@ -366,10 +369,10 @@ impl Problem {
     pub fn summary_at(&self, values: &[f64]) -> Result<Summary> {
         let s = self.scenario_at(values)?;
         let model = Model::new(&s);
-        let cancel = AtomicBool::new(false);
+        let never = AtomicBool::new(false);
         let hooks = Hooks {
             progress: &|_| {},
-            cancel: &cancel,
+            cancel: self.cancel.unwrap_or(&never),
         };
         let tally = engine::run(&s, &model, 0..s.careers, &hooks)?;
         Ok(Summary::new(&s, &tally))
@@ -585,82 +588,122 @@ pub struct Request {
 /// Careers per evaluation when neither the flag nor the targets file says.
 pub const DEFAULT_CAREERS: u64 = 4000;
 
-/// Run a calibration: fit, print the table, write the fitted scenario.
-pub fn command(req: &Request) -> Result<()> {
-    let file = req.scenario.display().to_string();
-    let text = std::fs::read_to_string(&req.scenario)
-        .with_context(|| format!("{file}: cannot read the scenario file"))?;
-    let targets = Targets::load(&req.targets)?;
-    let careers = req.careers.or(targets.careers).unwrap_or(DEFAULT_CAREERS);
-    if careers == 0 {
-        bail!("--careers must be at least 1");
-    }
-    if req.max_evaluations < 2 {
-        bail!(
-            "--max-evaluations must be at least 2, got {}",
-            req.max_evaluations
-        );
-    }
-    let out = req.out.clone().unwrap_or_else(|| {
-        let stem = req
-            .scenario
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "scenario".into());
-        req.scenario.with_file_name(format!("{stem}.fitted.toml"))
-    });
-    let mut base = req.overrides.clone();
-    base.push(Override {
-        path: "careers".into(),
-        value: toml_edit::Value::from(careers as i64),
-        text: format!("--careers {careers}"),
-    });
-    let problem = Problem {
-        text: text.clone(),
-        file: file.clone(),
-        base,
-        targets,
-    };
-    // Validate everything (scenario, overrides, free keys, output path) before simulating.
-    problem.start()?;
-    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
-        if !parent.is_dir() {
+/// A calibration, read and validated, ready to fit.
+#[derive(Debug, Clone)]
+pub struct Calibration {
+    /// What is fitted.
+    pub problem: Problem,
+    /// Careers per evaluation.
+    pub careers: u64,
+    /// Evaluation budget.
+    pub max_evaluations: usize,
+    /// Where the fitted scenario goes.
+    pub out: std::path::PathBuf,
+}
+
+/// What a finished calibration says and writes.
+#[derive(Debug, Clone)]
+pub struct Calibrated {
+    /// The fit table for the terminal.
+    pub report: String,
+    /// The fitted scenario's text (the original's comments kept).
+    pub fitted_text: String,
+}
+
+impl Calibration {
+    /// Read the scenario and targets of `req` and validate everything (scenario, overrides,
+    /// free keys, output folder) before anything is simulated.
+    pub fn prepare(req: &Request) -> Result<Calibration> {
+        let file = req.scenario.display().to_string();
+        let text = std::fs::read_to_string(&req.scenario)
+            .with_context(|| format!("{file}: cannot read the scenario file"))?;
+        let targets = Targets::load(&req.targets)?;
+        let careers = req.careers.or(targets.careers).unwrap_or(DEFAULT_CAREERS);
+        if careers == 0 {
+            bail!("--careers must be at least 1");
+        }
+        if req.max_evaluations < 2 {
             bail!(
-                "--out {}: folder {} does not exist",
-                out.display(),
-                parent.display()
+                "--max-evaluations must be at least 2, got {}",
+                req.max_evaluations
             );
         }
+        let out = req.out.clone().unwrap_or_else(|| {
+            let stem = req
+                .scenario
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "scenario".into());
+            req.scenario.with_file_name(format!("{stem}.fitted.toml"))
+        });
+        let mut base = req.overrides.clone();
+        base.push(Override {
+            path: "careers".into(),
+            value: toml_edit::Value::from(careers as i64),
+            text: format!("--careers {careers}"),
+        });
+        let problem = Problem {
+            text,
+            file,
+            base,
+            targets,
+            cancel: None,
+        };
+        problem.start()?;
+        if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+            if !parent.is_dir() {
+                bail!(
+                    "--out {}: folder {} does not exist",
+                    out.display(),
+                    parent.display()
+                );
+            }
+        }
+        Ok(Calibration {
+            problem,
+            careers,
+            max_evaluations: req.max_evaluations,
+            out,
+        })
     }
-    let fit = fit(&problem, req.max_evaluations)?;
-    print!("{}", report(&problem, &fit, careers));
-    let keys: Vec<(ParamId, f64)> = problem
-        .targets
-        .free
-        .iter()
-        .map(|f| f.id)
-        .zip(fit.values.iter().copied())
-        .collect();
-    let moved: BTreeMap<&str, String> = keys
-        .iter()
-        .map(|(id, v)| (id.spec().path, fmt_num(*v)))
-        .collect();
-    let note = format!(
-        "Fitted by `mlm-sim calibrate {} --targets {}` ({careers} careers per evaluation, seed {}).\nMoved: {}",
-        file,
-        problem.targets.file,
-        fit.summary.seed,
-        moved
+
+    /// The scenario at the starting values: what one evaluation simulates (for the work check).
+    pub fn start_scenario(&self) -> Result<Scenario> {
+        self.problem.scenario_at(&self.problem.start()?)
+    }
+
+    /// Fit on the current rayon pool; nothing is written.
+    pub fn run(&self) -> Result<Calibrated> {
+        let problem = &self.problem;
+        let fit = fit(problem, self.max_evaluations)?;
+        let keys: Vec<(ParamId, f64)> = problem
+            .targets
+            .free
             .iter()
-            .map(|(k, v)| format!("{k} = {v}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-    let fitted = fitted_text(&text, &file, &keys, &note)?;
-    crate::export::write_atomic(&out, fitted.as_bytes())
-        .with_context(|| format!("cannot write the fitted scenario to {}", out.display()))?;
-    println!("  Fitted scenario   {}", out.display());
-    Ok(())
+            .map(|f| f.id)
+            .zip(fit.values.iter().copied())
+            .collect();
+        let moved: BTreeMap<&str, String> = keys
+            .iter()
+            .map(|(id, v)| (id.spec().path, fmt_num(*v)))
+            .collect();
+        let note = format!(
+            "Fitted by `mlm-sim calibrate {} --targets {}` ({} careers per evaluation, seed {}).\nMoved: {}",
+            problem.file,
+            problem.targets.file,
+            self.careers,
+            fit.summary.seed,
+            moved
+                .iter()
+                .map(|(k, v)| format!("{k} = {v}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        Ok(Calibrated {
+            report: report(problem, &fit, self.careers),
+            fitted_text: fitted_text(&problem.text, &problem.file, &keys, &note)?,
+        })
+    }
 }
 
 #[cfg(test)]
@@ -728,6 +771,7 @@ mod tests {
             file: "x.toml".into(),
             base: vec![Override::parse("careers=2000").unwrap()],
             targets,
+            cancel: None,
         };
         let fit = fit(&problem, 60).unwrap();
         assert!((fit.values[0] - truth).abs() < 0.01, "{:?}", fit.values);

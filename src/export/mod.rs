@@ -194,6 +194,22 @@ pub fn standard_exporters(options: &ExportOptions) -> Vec<Box<dyn Exporter>> {
     list
 }
 
+/// Output folder names for `scenarios` (their slugs), made unique when two share a slug.
+pub fn unique_slugs(scenarios: &[crate::scenario::Scenario]) -> Vec<String> {
+    let mut used: Vec<String> = Vec::new();
+    for s in scenarios {
+        let base = s.slug();
+        let mut slug = base.clone();
+        let mut n = 2;
+        while used.contains(&slug) {
+            slug = format!("{base}-{n}");
+            n += 1;
+        }
+        used.push(slug);
+    }
+    used
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,47 +7,23 @@
 //! the other metrics (medians, survival at a month, quit-reason shares) the difference is
 //! given without an interval.
 
-use std::path::PathBuf;
-use std::sync::atomic::Ordering;
-
 use anyhow::Result;
-use clap::Args;
 use serde::Serialize;
 
-use super::precision::{self, Stopped};
-use super::{chart_file_wanted, StudyFlags};
-use super::{chart_files, check_pairable, footnote, simulate_paired};
+use super::precision::Stopped;
+use super::{chart_file_wanted, chart_files, check_pairable, footnote, Study, StudyReport};
 use crate::charts::{
     self, ChartText, FailureRateDistribution, GroupedShares, HistBin, NetIncomeSeries, ShareSeries,
     SurvivalPoint, SurvivalSeries,
 };
-use crate::cli::{self, ScenarioFlags};
 use crate::engine::PairedTally;
 use crate::export::charts::ChartSet;
-use crate::export::OutputDir;
-use crate::model::{EndReason, Model};
+use crate::export::unique_slugs;
+use crate::model::EndReason;
 use crate::scenario::Scenario;
 use crate::stats::paired::{Binary, DiffEstimate};
 use crate::stats::{wilson, Tally, Z95};
 use crate::summary::{self, money, pct, Summary, SURVIVAL_MILESTONES};
-
-/// `mlm-sim compare`.
-#[derive(Debug, Args)]
-pub struct CompareArgs {
-    /// Scenario files (TOML), two or more; differences are against the first.
-    #[arg(required = true, num_args = 2.., value_name = "SCENARIO.toml")]
-    pub scenarios: Vec<PathBuf>,
-    #[command(flatten)]
-    pub flags: ScenarioFlags,
-    /// Stop adding careers once the 95% interval of every paired failure-rate difference is
-    /// narrower than ± this share (e.g. 0.005 = ±0.5 points); `--careers` is the cap.
-    #[arg(long, value_name = "HALF_WIDTH", value_parser = precision::parse_precision)]
-    pub precision: Option<f64>,
-    #[command(flatten)]
-    pub study: StudyFlags,
-    #[command(flatten)]
-    pub charts: crate::cli::ChartFlags,
-}
 
 /// How a metric's numbers are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -534,7 +510,7 @@ pub fn charts(
         &title("Net income at the horizon"),
     )?);
 
-    for (s, slug) in summaries.iter().zip(cli::unique_slugs(scenarios)) {
+    for (s, slug) in summaries.iter().zip(unique_slugs(scenarios)) {
         let c = &s.cohort_failure_rates;
         let data = FailureRateDistribution {
             bins: crate::export::charts::trimmed_bins(&c.bins)
@@ -587,7 +563,7 @@ fn common_net_bins(tallies: &[Tally]) -> Vec<Vec<HistBin>> {
 
 /// The result folder name: `compare-<slug>-vs-<slug>...`, kept short enough for any file system.
 pub fn folder_name(scenarios: &[Scenario]) -> String {
-    let mut name = format!("compare-{}", cli::unique_slugs(scenarios).join("-vs-"));
+    let mut name = format!("compare-{}", unique_slugs(scenarios).join("-vs-"));
     if name.len() > 120 {
         name.truncate(120);
         name = name.trim_end_matches('-').to_string();
@@ -595,76 +571,104 @@ pub fn folder_name(scenarios: &[Scenario]) -> String {
     name
 }
 
-/// Run `mlm-sim compare`.
-pub fn command(args: CompareArgs) -> Result<()> {
-    let mut scenarios = args.flags.load(&args.scenarios)?;
-    check_pairable(&scenarios)?;
-    let cap = scenarios[0].careers;
-    if let Some(s) = scenarios.iter().find(|s| s.careers != cap) {
-        anyhow::bail!(
-            "{} asks for {} careers but {} for {}: compared scenarios simulate the same careers. \
-             Pass --careers N to use one number for all",
-            s.file,
-            s.careers,
-            scenarios[0].file,
-            cap
-        );
-    }
-    cli::check_work(&scenarios, crate::model::estimate::DEFAULT_MAX_WORK * 4.0)?;
-    let pool = cli::thread_pool(args.study.threads)?;
-    let out = OutputDir::create(&args.study.out.join(folder_name(&scenarios)))?;
-    let cancel = cli::install_signal_handlers()?;
-    let models: Vec<Model> = scenarios.iter().map(Model::new).collect();
-    let mut paired = crate::engine::PairedTally::new(&scenarios);
-    let stopped: Stopped =
-        precision::until_precise(cap, scenarios[0].cohort_size, args.precision, |range| {
-            let part =
-                simulate_paired(&scenarios, &models, range, &pool, args.study.quiet, cancel)?;
-            paired.merge(&part);
-            Ok((1..scenarios.len())
-                .map(|j| {
-                    paired
-                        .pair(0, j)
-                        .share_difference(Binary::Failed)
-                        .half_width()
-                })
-                .fold(0.0, f64::max))
-        })?;
-    if cancel.load(Ordering::SeqCst) {
-        return Err(crate::engine::Interrupted.into());
-    }
-    for s in &mut scenarios {
-        s.careers = stopped.careers;
-    }
-    let summaries: Vec<Summary> = scenarios
-        .iter()
-        .zip(&paired.tallies)
-        .map(|(s, t)| Summary::new(s, t))
-        .collect();
-    let mut comparison = Comparison::new(&scenarios, &paired, &summaries);
-    comparison.precision = stopped.describe("every failure-rate difference");
-    let set = args.charts.chart_set();
-    let charts = match &set {
-        Some(set) => charts(set, &scenarios, &paired, &summaries)?,
-        None => Vec::new(),
-    };
-    out.write("comparison.csv", &to_csv(&comparison)?)?;
-    for (name, bytes) in &charts {
-        if set.as_ref().is_some_and(|set| chart_file_wanted(set, name)) {
-            out.write(name, bytes)?;
-        }
-    }
-    out.write(
-        "report.html",
-        super::compare_html::render(&comparison, &charts).as_bytes(),
-    )?;
-    let dir = out.commit()?;
-    if !args.study.quiet {
-        super::print_out(&format!(
-            "{}  Results in {}\n\n",
-            comparison.to_text(),
-            dir.display()
-        ))?;
-    }
-    Ok(())
+/// `mlm-sim compare`: scenarios side by side on the same careers.
+#[derive(Debug, Clone)]
+pub struct CompareStudy {
+    scenarios: Vec<Scenario>,
+    precision: Option<f64>,
 }
+
+impl CompareStudy {
+    /// Compare `scenarios` (two or more; differences are against the first). With
+    /// `precision`, stop adding careers once every paired failure-rate difference's 95%
+    /// interval is narrower than ± that share.
+    pub fn new(scenarios: Vec<Scenario>, precision: Option<f64>) -> Result<CompareStudy> {
+        if scenarios.len() < 2 {
+            anyhow::bail!("compare needs at least two scenarios");
+        }
+        if scenarios.len() > super::MAX_VARIANTS {
+            anyhow::bail!(
+                "compare takes at most {} scenarios, got {}",
+                super::MAX_VARIANTS,
+                scenarios.len()
+            );
+        }
+        check_pairable(&scenarios)?;
+        let cap = scenarios[0].careers;
+        if let Some(s) = scenarios.iter().find(|s| s.careers != cap) {
+            anyhow::bail!(
+                "{} asks for {} careers but {} for {}: compared scenarios simulate the same careers. \
+                 Pass --careers N to use one number for all",
+                s.file,
+                s.careers,
+                scenarios[0].file,
+                cap
+            );
+        }
+        Ok(CompareStudy {
+            scenarios,
+            precision,
+        })
+    }
+}
+
+impl Study for CompareStudy {
+    fn scenarios(&self) -> &[Scenario] {
+        &self.scenarios
+    }
+
+    fn folder_name(&self) -> String {
+        folder_name(&self.scenarios)
+    }
+
+    fn precision(&self) -> Option<f64> {
+        self.precision
+    }
+
+    fn half_width(&self, paired: &PairedTally) -> f64 {
+        (1..self.scenarios.len())
+            .map(|j| {
+                paired
+                    .pair(0, j)
+                    .share_difference(Binary::Failed)
+                    .half_width()
+            })
+            .fold(0.0, f64::max)
+    }
+
+    fn precision_target(&self) -> &'static str {
+        "every failure-rate difference"
+    }
+
+    fn report(
+        &self,
+        scenarios: &[Scenario],
+        paired: &PairedTally,
+        stopped: &Stopped,
+        set: Option<&ChartSet>,
+    ) -> Result<StudyReport> {
+        let summaries = super::summaries(scenarios, paired);
+        let mut comparison = Comparison::new(scenarios, paired, &summaries);
+        comparison.precision = stopped.describe(self.precision_target());
+        let charts = match set {
+            Some(set) => charts(set, scenarios, paired, &summaries)?,
+            None => Vec::new(),
+        };
+        let mut files = vec![("comparison.csv".to_string(), to_csv(&comparison)?)];
+        files.extend(
+            charts
+                .iter()
+                .filter(|(name, _)| set.is_some_and(|set| chart_file_wanted(set, name)))
+                .cloned(),
+        );
+        files.push((
+            "report.html".to_string(),
+            super::compare_html::render(&comparison, &charts).into_bytes(),
+        ));
+        Ok(StudyReport {
+            files,
+            text: comparison.to_text(),
+        })
+    }
+}
+

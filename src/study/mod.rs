@@ -16,7 +16,7 @@ pub mod precision;
 pub mod sensitivity;
 pub mod sweep;
 
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::Ordering;
 
 use anyhow::{bail, Result};
 
@@ -25,21 +25,8 @@ use crate::engine::{self, Hooks, PairedTally};
 use crate::export::charts::ChartSet;
 use crate::model::Model;
 use crate::scenario::Scenario;
-use crate::summary;
-
-/// Flags every study command (`compare`, `sweep`, `sensitivity`) shares.
-#[derive(Debug, clap::Args)]
-pub struct StudyFlags {
-    /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long, value_name = "N")]
-    pub threads: Option<usize>,
-    /// Folder for results; each study writes its own subfolder, e.g. `<out>/compare-<slugs>/`.
-    #[arg(long, value_name = "DIR", default_value = "output")]
-    pub out: std::path::PathBuf,
-    /// Print nothing but errors.
-    #[arg(long, short)]
-    pub quiet: bool,
-}
+use crate::summary::{self, Summary};
+use precision::Stopped;
 
 /// Most variants one study simulates side by side (each keeps its own tally in every
 /// worker, a few hundred kilobytes apiece).
@@ -79,25 +66,98 @@ pub fn check_pairable(scenarios: &[Scenario]) -> Result<()> {
     Ok(())
 }
 
-/// Simulate `careers` of every scenario side by side on `pool`, with a progress bar.
-pub fn simulate_paired(
-    scenarios: &[Scenario],
-    models: &[Model],
-    careers: std::ops::Range<u64>,
-    pool: &rayon::ThreadPool,
-    quiet: bool,
-    cancel: &AtomicBool,
-) -> Result<PairedTally> {
-    let total = (careers.end - careers.start) * scenarios.len() as u64;
-    let pb = crate::cli::progress_bar(total, quiet, "simulating");
-    let progress = |n: u64| pb.inc(n);
-    let hooks = Hooks {
-        progress: &progress,
-        cancel,
-    };
-    let t = pool.install(|| engine::run_paired(scenarios, models, careers, &hooks))?;
-    pb.finish_and_clear();
-    Ok(t)
+/// A study: variants of a scenario simulated side by side on the same careers, then reported.
+///
+/// `compare`, `sweep` and `sensitivity` implement it; the command line runs every study
+/// through one pipeline (work check, output folder, simulation with progress and
+/// cancellation, files, terminal text), so a new study only says what it simulates and how
+/// it reports.
+pub trait Study: Sync {
+    /// The variants, simulated side by side; variant 0 is the baseline differences refer to.
+    fn scenarios(&self) -> &[Scenario];
+    /// The result folder's name under `--out`.
+    fn folder_name(&self) -> String;
+    /// `--precision`: stop adding careers once [`Study::half_width`] is below it.
+    fn precision(&self) -> Option<f64> {
+        None
+    }
+    /// The widest 95% half-width that `--precision` applies to, from the careers so far.
+    fn half_width(&self, _paired: &PairedTally) -> f64 {
+        0.0
+    }
+    /// What `--precision` applies to, in words ("every failure-rate difference").
+    fn precision_target(&self) -> &'static str {
+        "the failure rate"
+    }
+    /// The result files and the terminal text. `scenarios` carry the careers actually
+    /// simulated (fewer than asked when `--precision` stopped early).
+    fn report(
+        &self,
+        scenarios: &[Scenario],
+        paired: &PairedTally,
+        stopped: &Stopped,
+        charts: Option<&ChartSet>,
+    ) -> Result<StudyReport>;
+}
+
+/// What a study writes and prints.
+#[derive(Debug, Default)]
+pub struct StudyReport {
+    /// Result files: (name inside the result folder, bytes).
+    pub files: Vec<(String, Vec<u8>)>,
+    /// The terminal text (the pipeline adds where the results are).
+    pub text: String,
+}
+
+/// A study's variants simulated side by side: the tally and where `--precision` stopped.
+#[derive(Debug)]
+pub struct Simulated {
+    /// The variants with `careers` set to the careers actually simulated.
+    pub scenarios: Vec<Scenario>,
+    /// Every variant's tally and the joint outcomes of every pair.
+    pub paired: PairedTally,
+    /// How many careers it took, and the precision reached.
+    pub stopped: Stopped,
+}
+
+/// Simulate `study`'s variants on the current rayon pool, in `--precision` batches.
+pub fn simulate(study: &dyn Study, hooks: &Hooks<'_>) -> Result<Simulated> {
+    let scenarios = study.scenarios();
+    check_pairable(scenarios)?;
+    let models: Vec<Model> = scenarios.iter().map(Model::new).collect();
+    let mut paired = PairedTally::new(scenarios);
+    let cap = scenarios[0].careers;
+    let stopped = precision::until_precise(
+        cap,
+        scenarios[0].cohort_size,
+        study.precision(),
+        |range| {
+            let part = engine::run_paired(scenarios, &models, range, hooks)?;
+            paired.merge(&part);
+            Ok(study.half_width(&paired))
+        },
+    )?;
+    if hooks.cancel.load(Ordering::SeqCst) {
+        return Err(engine::Interrupted.into());
+    }
+    let mut scenarios = scenarios.to_vec();
+    for s in &mut scenarios {
+        s.careers = stopped.careers;
+    }
+    Ok(Simulated {
+        scenarios,
+        paired,
+        stopped,
+    })
+}
+
+/// The summaries of every variant of a simulated study.
+pub fn summaries(scenarios: &[Scenario], paired: &PairedTally) -> Vec<Summary> {
+    scenarios
+        .iter()
+        .zip(&paired.tallies)
+        .map(|(s, t)| Summary::new(s, t))
+        .collect()
 }
 
 /// The footnote every study chart carries, so it can be reproduced.
@@ -140,16 +200,6 @@ pub fn chart_file_wanted(set: &ChartSet, name: &str) -> bool {
     set.formats
         .iter()
         .any(|f| name.ends_with(&format!(".{}", f.extension())))
-}
-
-/// Write `text` to stdout; a closed pipe (`| head`) comes back as an I/O error that the
-/// command line treats as a quiet exit rather than a panic.
-pub fn print_out(text: &str) -> Result<()> {
-    use std::io::Write as _;
-    let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())?;
-    out.flush()?;
-    Ok(())
 }
 
 /// A value written compactly for folder names and labels (`0.3`, `12`, `1e-5`).

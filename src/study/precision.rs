@@ -99,20 +99,18 @@ pub fn until_precise(
     }
 }
 
-/// `run --precision`: simulate `scenario` in batches until its failure rate's 95% interval
-/// is narrower than ± `target` (all `scenario.careers` at once without a target).
+/// `run --precision`: simulate `scenario` on the current rayon pool in batches until its
+/// failure rate's 95% interval is narrower than ± `target` (all `scenario.careers` at once
+/// without a target).
 pub fn simulate_run(
     scenario: &crate::scenario::Scenario,
-    pool: &rayon::ThreadPool,
-    quiet: bool,
-    cancel: &std::sync::atomic::AtomicBool,
+    hooks: &crate::engine::Hooks<'_>,
     target: Option<f64>,
 ) -> Result<(crate::stats::Tally, Stopped)> {
+    let model = crate::model::Model::new(scenario);
     let mut tally = crate::stats::Tally::for_scenario(scenario);
     let stopped = until_precise(scenario.careers, scenario.cohort_size, target, |range| {
-        tally.merge(&crate::cli::simulate_careers(
-            scenario, range, pool, quiet, cancel,
-        )?);
+        tally.merge(&crate::engine::run(scenario, &model, range, hooks)?);
         let w = crate::stats::wilson(tally.failures(), tally.careers, crate::stats::Z95);
         Ok((w.ci_high - w.ci_low) / 2.0)
     })?;

@@ -15,41 +15,19 @@
 //! is not simulated, reports no change, and ranks last. So does an absent loss tolerance
 //! (infinite: never quits over losses).
 
-use std::path::PathBuf;
-use std::sync::atomic::Ordering;
+use anyhow::{bail, Result};
 
-use anyhow::{bail, Context, Result};
-use clap::Args;
-
-use super::{chart_file_wanted, StudyFlags};
-use super::{chart_files, footnote, short_num, simulate_paired};
+use super::precision::Stopped;
+use super::{chart_file_wanted, chart_files, footnote, short_num, Study, StudyReport};
 use crate::charts::{self, ChartText, TornadoRow};
-use crate::cli::{self, ScenarioFlags};
 use crate::engine::PairedTally;
-use crate::export::OutputDir;
-use crate::model::Model;
+use crate::export::charts::ChartSet;
 use crate::scenario::{self, Dist, Override, Param, ParamId, ParamSpec, Scenario};
 use crate::stats::paired::{Binary, DiffEstimate};
-use crate::summary::{self, money, pct, Summary};
+use crate::summary::{self, money, pct};
 
-/// `mlm-sim sensitivity`.
-#[derive(Debug, Args)]
-pub struct SensitivityArgs {
-    /// Scenario file (TOML).
-    #[arg(value_name = "SCENARIO.toml")]
-    pub scenario: PathBuf,
-    /// Relative move of each lever: down to x (1 - delta) and up to x (1 + delta).
-    #[arg(long, value_name = "DELTA", default_value_t = 0.2, value_parser = parse_delta)]
-    pub delta: f64,
-    #[command(flatten)]
-    pub flags: ScenarioFlags,
-    #[command(flatten)]
-    pub study: StudyFlags,
-    #[command(flatten)]
-    pub charts: crate::cli::ChartFlags,
-}
-
-fn parse_delta(text: &str) -> Result<f64, String> {
+/// Parse `--delta`: a relative change strictly between 0 and 1.
+pub fn parse_delta(text: &str) -> Result<f64, String> {
     match text.trim().parse::<f64>() {
         Ok(v) if v.is_finite() && v > 0.0 && v < 1.0 => Ok(v),
         _ => Err(format!(
@@ -292,156 +270,167 @@ fn round_sig(v: f64) -> f64 {
     (v * mag).round() / mag
 }
 
-/// Run `mlm-sim sensitivity`.
-pub fn command(args: SensitivityArgs) -> Result<()> {
-    let file = args.scenario.display().to_string();
-    let text = std::fs::read_to_string(&args.scenario)
-        .with_context(|| format!("invalid scenario {file}: cannot read the file"))?;
-    let base_overrides = args.flags.overrides()?;
-    let base = scenario::parse(&text, &file, &base_overrides)?;
-    // Variant 0 is the unchanged scenario; each lever that is on adds a down and an up variant.
-    let mut scenarios: Vec<Scenario> = vec![base.clone()];
-    let mut moved: Vec<(usize, Option<(usize, usize)>)> = Vec::new();
-    for (li, (id, _)) in LEVERS.iter().enumerate() {
-        let spec = id.spec();
-        let p = base.param(*id);
-        let (Some(lo), Some(hi)) = (
-            scaled(p, spec, 1.0 - args.delta),
-            scaled(p, spec, 1.0 + args.delta),
-        ) else {
-            moved.push((li, None));
-            continue;
-        };
-        let variant = |value: String| -> Result<Scenario> {
-            let mut o = base_overrides.clone();
-            let text_o = format!("{}={value}", spec.path);
-            o.push(Override::parse(&text_o).map_err(anyhow::Error::msg)?);
-            scenario::parse(&text, &file, &o).map_err(anyhow::Error::from)
-        };
-        scenarios.push(variant(lo)?);
-        scenarios.push(variant(hi)?);
-        moved.push((li, Some((scenarios.len() - 2, scenarios.len() - 1))));
-    }
-    if scenarios.len() > 1 + 2 * LEVERS.len() {
-        bail!("internal: too many variants");
-    }
-    cli::check_work(&scenarios, crate::model::estimate::DEFAULT_MAX_WORK * 4.0)?;
-    let pool = cli::thread_pool(args.study.threads)?;
-    let out = OutputDir::create(&args.study.out.join(format!("sensitivity-{}", base.slug())))?;
-    let cancel = cli::install_signal_handlers()?;
-    let models: Vec<Model> = scenarios.iter().map(Model::new).collect();
-    let paired: PairedTally = simulate_paired(
-        &scenarios,
-        &models,
-        0..base.careers,
-        &pool,
-        args.study.quiet,
-        cancel,
-    )?;
-    if cancel.load(Ordering::SeqCst) {
-        return Err(crate::engine::Interrupted.into());
-    }
-    let summaries: Vec<Summary> = scenarios
-        .iter()
-        .zip(&paired.tallies)
-        .map(|(s, t)| Summary::new(s, t))
-        .collect();
-    let b = &summaries[0];
-    let mut effects: Vec<LeverEffect> = moved
-        .iter()
-        .map(|(li, variants)| {
-            let (id, label) = LEVERS[*li];
-            let p = base.param(id);
-            let form = match p {
-                Param::Fixed(_) => "fixed".to_string(),
-                Param::Drawn(d) => d.name().to_string(),
+/// `mlm-sim sensitivity`: every pitfall lever moved down and up, one at a time.
+#[derive(Debug, Clone)]
+pub struct SensitivityStudy {
+    base: Scenario,
+    delta: f64,
+    /// Variant 0 is the unchanged scenario; each lever that is on adds a down and an up one.
+    scenarios: Vec<Scenario>,
+    /// Per lever (index into [`LEVERS`]): its down and up variants, or `None` when it is off.
+    moved: Vec<(usize, Option<(usize, usize)>)>,
+}
+
+impl SensitivityStudy {
+    /// The scenario `text` (from `file`, with the `base` overrides) with every lever moved by
+    /// the relative `delta`, each variant validated like a `--set`.
+    pub fn new(text: &str, file: &str, base: &[Override], delta: f64) -> Result<SensitivityStudy> {
+        let base_scenario = scenario::parse(text, file, base)?;
+        let mut scenarios: Vec<Scenario> = vec![base_scenario.clone()];
+        let mut moved: Vec<(usize, Option<(usize, usize)>)> = Vec::new();
+        for (li, (id, _)) in LEVERS.iter().enumerate() {
+            let spec = id.spec();
+            let p = base_scenario.param(*id);
+            let (Some(lo), Some(hi)) = (scaled(p, spec, 1.0 - delta), scaled(p, spec, 1.0 + delta))
+            else {
+                moved.push((li, None));
+                continue;
             };
-            match variants {
-                None => LeverEffect {
-                    label: label.to_string(),
-                    key: id.spec().path.to_string(),
-                    form,
-                    off: true,
-                    values: [p.mean(); 3],
-                    failure: [b.failure_rate; 3],
-                    change_low: zero_diff(),
-                    change_high: zero_diff(),
-                    median_net: [b.net_income.p50; 3],
-                },
-                Some((lo, hi)) => LeverEffect {
-                    label: label.to_string(),
-                    key: id.spec().path.to_string(),
-                    form,
-                    off: false,
-                    values: [
-                        p.mean(),
-                        scenarios[*lo].param(id).mean(),
-                        scenarios[*hi].param(id).mean(),
-                    ],
-                    failure: [
-                        b.failure_rate,
-                        summaries[*lo].failure_rate,
-                        summaries[*hi].failure_rate,
-                    ],
-                    change_low: paired.pair(0, *lo).share_difference(Binary::Failed),
-                    change_high: paired.pair(0, *hi).share_difference(Binary::Failed),
-                    median_net: [
-                        b.net_income.p50,
-                        summaries[*lo].net_income.p50,
-                        summaries[*hi].net_income.p50,
-                    ],
-                },
-            }
-        })
-        .collect();
-    rank(&mut effects);
-    let foot = footnote(base.careers, base.months, base.seed);
-    let rows: Vec<TornadoRow> = effects
-        .iter()
-        .map(|e| TornadoRow {
-            lever: e.label.clone(),
-            low_change: 100.0 * e.change_low.diff,
-            high_change: 100.0 * e.change_high.diff,
-        })
-        .collect();
-    let chart_text = ChartText::new(format!("{}: what moves the failure rate", base.name), &foot)
-        .with_subtitle(format!(
-            "each lever moved down and up by {:.0}% (baseline failure rate {})",
-            100.0 * args.delta,
-            pct(b.failure_rate)
-        ));
-    out.write(
-        "sensitivity.csv",
-        &to_csv(&effects, base.careers, args.delta)?,
-    )?;
-    if let Some(set) = args.charts.chart_set() {
-        for (file, bytes) in chart_files(
-            &set,
-            "tornado.svg",
-            |t, z, f| charts::tornado(t, z, f, &rows),
-            &chart_text,
-        )? {
-            if chart_file_wanted(&set, &file) {
-                out.write(&file, &bytes)?;
-            }
+            let variant = |value: String| -> Result<Scenario> {
+                let mut o = base.to_vec();
+                let text_o = format!("{}={value}", spec.path);
+                o.push(Override::parse(&text_o).map_err(anyhow::Error::msg)?);
+                scenario::parse(text, file, &o).map_err(anyhow::Error::from)
+            };
+            scenarios.push(variant(lo)?);
+            scenarios.push(variant(hi)?);
+            moved.push((li, Some((scenarios.len() - 2, scenarios.len() - 1))));
         }
+        if scenarios.len() > 1 + 2 * LEVERS.len() {
+            bail!("internal: too many variants");
+        }
+        Ok(SensitivityStudy {
+            base: base_scenario,
+            delta,
+            scenarios,
+            moved,
+        })
     }
-    let dir = out.commit()?;
-    if !args.study.quiet {
+}
+
+impl Study for SensitivityStudy {
+    fn scenarios(&self) -> &[Scenario] {
+        &self.scenarios
+    }
+
+    fn folder_name(&self) -> String {
+        format!("sensitivity-{}", self.base.slug())
+    }
+
+    fn report(
+        &self,
+        scenarios: &[Scenario],
+        paired: &PairedTally,
+        _stopped: &Stopped,
+        set: Option<&ChartSet>,
+    ) -> Result<StudyReport> {
+        let base = &scenarios[0];
+        let delta = self.delta;
+        let summaries = super::summaries(scenarios, paired);
+        let b = &summaries[0];
+        let mut effects: Vec<LeverEffect> = self
+            .moved
+            .iter()
+            .map(|(li, variants)| {
+                let (id, label) = LEVERS[*li];
+                let p = base.param(id);
+                let form = match p {
+                    Param::Fixed(_) => "fixed".to_string(),
+                    Param::Drawn(d) => d.name().to_string(),
+                };
+                match variants {
+                    None => LeverEffect {
+                        label: label.to_string(),
+                        key: id.spec().path.to_string(),
+                        form,
+                        off: true,
+                        values: [p.mean(); 3],
+                        failure: [b.failure_rate; 3],
+                        change_low: zero_diff(),
+                        change_high: zero_diff(),
+                        median_net: [b.net_income.p50; 3],
+                    },
+                    Some((lo, hi)) => LeverEffect {
+                        label: label.to_string(),
+                        key: id.spec().path.to_string(),
+                        form,
+                        off: false,
+                        values: [
+                            p.mean(),
+                            scenarios[*lo].param(id).mean(),
+                            scenarios[*hi].param(id).mean(),
+                        ],
+                        failure: [
+                            b.failure_rate,
+                            summaries[*lo].failure_rate,
+                            summaries[*hi].failure_rate,
+                        ],
+                        change_low: paired.pair(0, *lo).share_difference(Binary::Failed),
+                        change_high: paired.pair(0, *hi).share_difference(Binary::Failed),
+                        median_net: [
+                            b.net_income.p50,
+                            summaries[*lo].net_income.p50,
+                            summaries[*hi].net_income.p50,
+                        ],
+                    },
+                }
+            })
+            .collect();
+        rank(&mut effects);
+        let foot = footnote(base.careers, base.months, base.seed);
+        let rows: Vec<TornadoRow> = effects
+            .iter()
+            .map(|e| TornadoRow {
+                lever: e.label.clone(),
+                low_change: 100.0 * e.change_low.diff,
+                high_change: 100.0 * e.change_high.diff,
+            })
+            .collect();
+        let chart_text =
+            ChartText::new(format!("{}: what moves the failure rate", base.name), &foot)
+                .with_subtitle(format!(
+                    "each lever moved down and up by {:.0}% (baseline failure rate {})",
+                    100.0 * delta,
+                    pct(b.failure_rate)
+                ));
+        let mut files = vec![(
+            "sensitivity.csv".to_string(),
+            to_csv(&effects, base.careers, delta)?,
+        )];
+        if let Some(set) = set {
+            files.extend(
+                chart_files(
+                    set,
+                    "tornado.svg",
+                    |t, z, f| charts::tornado(t, z, f, &rows),
+                    &chart_text,
+                )?
+                .into_iter()
+                .filter(|(file, _)| chart_file_wanted(set, file)),
+            );
+        }
         let mut text = format!(
             "Sensitivity of {} — each lever x {:.2} and x {:.2}; {} careers x {} months, seed {}, same careers in every variant\n",
             base.name,
-            1.0 - args.delta,
-            1.0 + args.delta,
+            1.0 - delta,
+            1.0 + delta,
             summary::group(base.careers as f64, 0),
             base.months,
             base.seed
         );
         text.push_str(&text_table(&effects, b.failure_rate));
-        text.push_str(&format!("  Results in {}\n\n", dir.display()));
-        super::print_out(&text)?;
+        Ok(StudyReport { files, text })
     }
-    Ok(())
 }
 
 #[cfg(test)]

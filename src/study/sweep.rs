@@ -7,53 +7,19 @@
 //! curve of failure rate against the lever is smooth: neighbouring points differ only by what
 //! the lever changes, not by a fresh draw of luck.
 
-use std::path::PathBuf;
-use std::sync::atomic::Ordering;
+use anyhow::{bail, Result};
 
-use anyhow::{bail, Context, Result};
-use clap::Args;
-
-use super::precision::{self, Stopped};
-use super::{chart_file_wanted, StudyFlags};
-use super::{chart_files, check_pairable, footnote, short_num, simulate_paired, MAX_VARIANTS};
+use super::precision::Stopped;
+use super::{chart_file_wanted, chart_files, check_pairable, footnote, short_num, MAX_VARIANTS};
+use super::{Study, StudyReport};
 use crate::charts::{self, BandSeries, ChartText};
-use crate::cli::{self, ScenarioFlags};
 use crate::engine::PairedTally;
 use crate::export::charts::ChartSet;
-use crate::export::OutputDir;
-use crate::model::{EndReason, Model};
+use crate::model::EndReason;
 use crate::scenario::{self, Override, ParamId, Scenario};
 use crate::stats::paired::Binary;
 use crate::stats::{wilson, Z95};
 use crate::summary::{self, money, pct, Summary};
-
-/// `mlm-sim sweep`.
-#[derive(Debug, Args)]
-pub struct SweepArgs {
-    /// Scenario file (TOML).
-    #[arg(value_name = "SCENARIO.toml")]
-    pub scenario: PathBuf,
-    /// Key to sweep, e.g. `training.quality`. Give it twice for a 2-D grid. May carry its
-    /// values inline: `--param training.quality=0:1:5` or `--param rejection.sting=0,0.01`.
-    #[arg(long, value_name = "KEY", required = true)]
-    pub param: Vec<String>,
-    /// Values of the matching --param, comma-separated: `--values 0,0.25,0.5`.
-    #[arg(long, value_name = "A,B,C")]
-    pub values: Vec<String>,
-    /// Evenly spaced values of the matching --param: `--range lo:hi:steps` (steps >= 2).
-    #[arg(long, value_name = "LO:HI:STEPS")]
-    pub range: Vec<String>,
-    #[command(flatten)]
-    pub flags: ScenarioFlags,
-    /// Stop adding careers once every point's failure rate is known to ± this share
-    /// (e.g. 0.005 = ±0.5 points); `--careers` is the cap.
-    #[arg(long, value_name = "HALF_WIDTH", value_parser = precision::parse_precision)]
-    pub precision: Option<f64>,
-    #[command(flatten)]
-    pub study: StudyFlags,
-    #[command(flatten)]
-    pub charts: crate::cli::ChartFlags,
-}
 
 /// One swept key and its values.
 #[derive(Debug, Clone, PartialEq)]
@@ -471,73 +437,96 @@ fn text_table(axes: &[Axis], rows: &[Row]) -> String {
     s
 }
 
-/// Run `mlm-sim sweep`.
-pub fn command(args: SweepArgs) -> Result<()> {
-    let axes = axes(&args.param, &args.values, &args.range)?;
-    let file = args.scenario.display().to_string();
-    let text = std::fs::read_to_string(&args.scenario)
-        .with_context(|| format!("invalid scenario {file}: cannot read the file"))?;
-    let base = args.flags.overrides()?;
-    let points = grid(&axes);
-    let mut scenarios = points
-        .iter()
-        .map(|p| {
-            let mut o = base.clone();
-            o.extend(p.iter().zip(&axes).map(|(i, a)| set(&a.key, a.values[*i])));
-            scenario::parse(&text, &file, &o).map_err(anyhow::Error::from)
+/// `mlm-sim sweep`: one scenario at every point of a grid of one or two keys.
+#[derive(Debug, Clone)]
+pub struct SweepStudy {
+    axes: Vec<Axis>,
+    points: Vec<Point>,
+    scenarios: Vec<Scenario>,
+    precision: Option<f64>,
+}
+
+impl SweepStudy {
+    /// The scenario `text` (from `file`, with the `base` overrides) at every point of the grid
+    /// of `axes`, each point validated exactly like `--set`. With `precision`, stop adding
+    /// careers once every point's failure rate is known to ± that share.
+    pub fn new(
+        text: &str,
+        file: &str,
+        base: &[Override],
+        axes: Vec<Axis>,
+        precision: Option<f64>,
+    ) -> Result<SweepStudy> {
+        let points = grid(&axes);
+        let scenarios = points
+            .iter()
+            .map(|p| {
+                let mut o = base.to_vec();
+                o.extend(p.iter().zip(&axes).map(|(i, a)| set(&a.key, a.values[*i])));
+                scenario::parse(text, file, &o).map_err(anyhow::Error::from)
+            })
+            .collect::<Result<Vec<Scenario>>>()?;
+        check_pairable(&scenarios)?;
+        Ok(SweepStudy {
+            axes,
+            points,
+            scenarios,
+            precision,
         })
-        .collect::<Result<Vec<Scenario>>>()?;
-    check_pairable(&scenarios)?;
-    cli::check_work(&scenarios, crate::model::estimate::DEFAULT_MAX_WORK * 4.0)?;
-    let pool = cli::thread_pool(args.study.threads)?;
-    let keys: Vec<String> = axes.iter().map(|a| scenario::slugify(&a.key)).collect();
-    let out = OutputDir::create(&args.study.out.join(format!(
-        "sweep-{}-{}",
-        scenarios[0].slug(),
-        keys.join("-by-")
-    )))?;
-    let cancel = cli::install_signal_handlers()?;
-    let models: Vec<Model> = scenarios.iter().map(Model::new).collect();
-    let mut paired = PairedTally::new(&scenarios);
-    let cap = scenarios[0].careers;
-    let stopped: Stopped =
-        precision::until_precise(cap, scenarios[0].cohort_size, args.precision, |range| {
-            let part =
-                simulate_paired(&scenarios, &models, range, &pool, args.study.quiet, cancel)?;
-            paired.merge(&part);
-            Ok(paired
-                .tallies
-                .iter()
-                .map(|t| {
-                    let w = wilson(t.failures(), t.careers, Z95);
-                    (w.ci_high - w.ci_low) / 2.0
-                })
-                .fold(0.0, f64::max))
-        })?;
-    if cancel.load(Ordering::SeqCst) {
-        return Err(crate::engine::Interrupted.into());
     }
-    for s in &mut scenarios {
-        s.careers = stopped.careers;
+}
+
+impl Study for SweepStudy {
+    fn scenarios(&self) -> &[Scenario] {
+        &self.scenarios
     }
-    let summaries: Vec<Summary> = scenarios
-        .iter()
-        .zip(&paired.tallies)
-        .map(|(s, t)| Summary::new(s, t))
-        .collect();
-    let rows = rows(&axes, &points, &paired, &summaries);
-    let name = &scenarios[0].name;
-    let foot = footnote(stopped.careers, scenarios[0].months, scenarios[0].seed);
-    out.write("sweep.csv", &to_csv(&axes, &rows, stopped.careers)?)?;
-    if let Some(set) = args.charts.chart_set() {
-        for (f, bytes) in charts(&set, &axes, &rows, name, &foot)? {
-            if chart_file_wanted(&set, &f) {
-                out.write(&f, &bytes)?;
-            }
+
+    fn folder_name(&self) -> String {
+        let keys: Vec<String> = self.axes.iter().map(|a| scenario::slugify(&a.key)).collect();
+        format!("sweep-{}-{}", self.scenarios[0].slug(), keys.join("-by-"))
+    }
+
+    fn precision(&self) -> Option<f64> {
+        self.precision
+    }
+
+    fn half_width(&self, paired: &PairedTally) -> f64 {
+        paired
+            .tallies
+            .iter()
+            .map(|t| {
+                let w = wilson(t.failures(), t.careers, Z95);
+                (w.ci_high - w.ci_low) / 2.0
+            })
+            .fold(0.0, f64::max)
+    }
+
+    fn precision_target(&self) -> &'static str {
+        "every point's failure rate"
+    }
+
+    fn report(
+        &self,
+        scenarios: &[Scenario],
+        paired: &PairedTally,
+        stopped: &Stopped,
+        set: Option<&ChartSet>,
+    ) -> Result<StudyReport> {
+        let summaries = super::summaries(scenarios, paired);
+        let rows = rows(&self.axes, &self.points, paired, &summaries);
+        let name = &scenarios[0].name;
+        let foot = footnote(stopped.careers, scenarios[0].months, scenarios[0].seed);
+        let mut files = vec![(
+            "sweep.csv".to_string(),
+            to_csv(&self.axes, &rows, stopped.careers)?,
+        )];
+        if let Some(set) = set {
+            files.extend(
+                charts(set, &self.axes, &rows, name, &foot)?
+                    .into_iter()
+                    .filter(|(f, _)| chart_file_wanted(set, f)),
+            );
         }
-    }
-    let dir = out.commit()?;
-    if !args.study.quiet {
         let mut text = format!(
             "Sweep of {name} — {} careers x {} months at each of {} points, seed {}, same careers at every point\n",
             summary::group(stopped.careers as f64, 0),
@@ -545,14 +534,12 @@ pub fn command(args: SweepArgs) -> Result<()> {
             rows.len(),
             scenarios[0].seed
         );
-        text.push_str(&text_table(&axes, &rows));
-        if let Some(p) = stopped.describe("every point's failure rate") {
+        text.push_str(&text_table(&self.axes, &rows));
+        if let Some(p) = stopped.describe(self.precision_target()) {
             text.push_str(&format!("  Precision: {p}\n"));
         }
-        text.push_str(&format!("  Results in {}\n\n", dir.display()));
-        super::print_out(&text)?;
+        Ok(StudyReport { files, text })
     }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -1,0 +1,287 @@
+//! The run context: what every simulating command needs, built once from the shared flags.
+//!
+//! A worker pool, the cancellation flag that SIGINT and SIGTERM set, progress bars, and the
+//! up-front work check live here so that `run`, `merge`, `calibrate` and every study behave
+//! alike: the same limit (`--max-work`), the same exit status for the same signal (130 for
+//! Ctrl-C, 143 for SIGTERM), and nothing half-written when stopped.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use anyhow::{bail, Context, Result};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use mlm_sim::engine::{self, Hooks};
+use mlm_sim::model::estimate::{self, WorkEstimate};
+use mlm_sim::scenario::Scenario;
+use mlm_sim::summary;
+
+use super::flags::SimFlags;
+
+/// Exit status for bad input (scenario files, flags).
+pub const EXIT_BAD_INPUT: u8 = 2;
+/// Exit status of `validate` when a check fails.
+pub const EXIT_CHECKS_FAILED: u8 = 1;
+
+/// Which signal stopped the run (0 = none yet); set from the signal handler.
+static STOP_SIGNAL: AtomicUsize = AtomicUsize::new(0);
+/// Set by SIGINT or SIGTERM; the engine checks it between cohorts.
+static CANCEL: AtomicBool = AtomicBool::new(false);
+
+/// Everything a simulating command runs with.
+pub struct RunContext {
+    /// The worker threads.
+    pub pool: rayon::ThreadPool,
+    /// Set by SIGINT/SIGTERM; checked by the engine between cohorts.
+    pub cancel: &'static AtomicBool,
+    /// Print nothing but errors.
+    pub quiet: bool,
+    /// `--max-work`: the most person-months one scenario may be expected to simulate.
+    pub max_work: f64,
+}
+
+impl RunContext {
+    /// Build the context of `flags`: start the worker pool and route the signals.
+    pub fn new(flags: &SimFlags) -> Result<RunContext> {
+        Ok(RunContext {
+            pool: thread_pool(flags.threads)?,
+            cancel: install_signal_handlers()?,
+            quiet: flags.quiet,
+            max_work: flags.max_work,
+        })
+    }
+
+    /// Refuse any scenario expected to simulate more than `--max-work` person-months, naming
+    /// the keys that drive the estimate and the flag that raises the limit.
+    pub fn check_work(&self, scenarios: &[Scenario]) -> Result<()> {
+        for s in scenarios {
+            let w = estimate::expected_work(s);
+            if w.person_months > self.max_work {
+                bail!("{}", work_refusal(s, &w, self.max_work));
+            }
+        }
+        Ok(())
+    }
+
+    /// A progress bar on stderr counting `total` careers, hidden when quiet or when stderr is
+    /// not a terminal.
+    pub fn progress_bar(&self, total: u64, label: &str) -> ProgressBar {
+        if self.quiet || !std::io::stderr().is_terminal() {
+            return ProgressBar::hidden();
+        }
+        let pb = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+        if let Ok(style) = ProgressStyle::with_template(
+            "{prefix} [{bar:40}] {human_pos}/{human_len} careers ({per_sec}, {eta} left)",
+        ) {
+            pb.set_style(style.progress_chars("=> "));
+        }
+        pb.set_prefix(label.to_string());
+        pb
+    }
+
+    /// Run `work` on the pool with engine hooks that advance a progress bar of `total` careers
+    /// and see the signal-backed cancel flag.
+    pub fn simulate<T: Send>(
+        &self,
+        total: u64,
+        label: &str,
+        work: impl FnOnce(&Hooks<'_>) -> T + Send,
+    ) -> T {
+        let pb = self.progress_bar(total, label);
+        let progress = |n: u64| pb.inc(n);
+        let hooks = Hooks {
+            progress: &progress,
+            cancel: self.cancel,
+        };
+        let out = self.pool.install(|| work(&hooks));
+        pb.finish_and_clear();
+        out
+    }
+
+    /// Fail with the signal's exit status when a signal arrived (for the moment between the
+    /// last simulated cohort and committing results).
+    pub fn stop_if_signalled(&self, what: &str, kept: &[PathBuf]) -> Result<()> {
+        if self.cancel.load(Ordering::SeqCst) {
+            return Err(interrupted(what, kept));
+        }
+        Ok(())
+    }
+}
+
+/// A rayon pool with `threads` workers (all cores when `None`).
+fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
+    let mut b = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = threads {
+        if n == 0 || n > 4096 {
+            bail!("--threads must be between 1 and 4096, got {n}");
+        }
+        b = b.num_threads(n);
+    }
+    b.build().context("cannot start worker threads")
+}
+
+/// The message for a scenario whose expected work is above `--max-work`.
+fn work_refusal(s: &Scenario, w: &WorkEstimate, max_work: f64) -> String {
+    let levels: Vec<String> = w
+        .people_per_level
+        .iter()
+        .enumerate()
+        .map(|(l, n)| format!("level {l}: {}", approx(*n)))
+        .collect();
+    format!(
+        "scenario {} (\"{}\") is expected to simulate about {} person-months, above the limit of {} \
+         (--max-work). Each distributor recruits about {} people (R), and the downline is \
+         simulated {} level(s) deep, so one followed career is about {} people ({}) and {} \
+         person-months; times {} careers. The work grows with `careers`, `months`, \
+         `downline.depth` (as R^depth), `prospecting.contacts_per_month`, \
+         `prospecting.follow_through`, `prospecting.join_probability` and `training.*` (through \
+         R). Lower one of them, or raise the limit with --max-work {} if you mean it \
+         (see \"Limits and work estimate\" in docs/model.md).",
+        s.file,
+        s.name,
+        approx(w.person_months),
+        approx(max_work),
+        approx(w.recruits_per_person),
+        s.depth,
+        approx(w.people_per_career()),
+        levels.join(", "),
+        approx(w.person_months_per_career),
+        summary::group(s.careers as f64, 0),
+        if w.person_months.is_finite() {
+            format!("{:.0e}", (w.person_months * 1.5).max(1.0))
+        } else {
+            "<N>".to_string()
+        },
+    )
+}
+
+/// A large number readably: grouped digits below a million, scientific notation above.
+pub fn approx(x: f64) -> String {
+    if !x.is_finite() {
+        "more than 10^308".to_string()
+    } else if x < 1e6 {
+        summary::group(x, if x < 10.0 { 1 } else { 0 })
+    } else {
+        format!("{x:.1e}")
+    }
+}
+
+/// The run was stopped by a signal; carries what a user needs to know.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct StoppedBySignal {
+    /// The signal number (SIGINT = 2, SIGTERM = 15).
+    pub signal: i32,
+    /// What was and was not written.
+    pub message: String,
+}
+
+impl StoppedBySignal {
+    /// The conventional exit status: 128 + the signal number (130 for Ctrl-C, 143 for SIGTERM).
+    pub fn exit_code(&self) -> u8 {
+        (128 + self.signal).clamp(0, 255) as u8
+    }
+}
+
+/// Route SIGINT (Ctrl-C) and SIGTERM to the cancel flag, once per process, so the engine stops
+/// between cohorts and output staging folders are removed as the run unwinds. A second signal
+/// while stopping exits at once (128 + signal), in case something hangs.
+fn install_signal_handlers() -> Result<&'static AtomicBool> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    static INSTALLED: std::sync::OnceLock<std::result::Result<(), String>> =
+        std::sync::OnceLock::new();
+    INSTALLED
+        .get_or_init(|| {
+            for sig in [SIGINT, SIGTERM] {
+                // Order matters: the shutdown check must see the flag before this signal sets it.
+                signal_hook::flag::register_conditional_shutdown(sig, 128 + sig, &CANCEL)
+                    .and_then(|_| {
+                        signal_hook::flag::register_usize(sig, &STOP_SIGNAL, sig as usize)
+                    })
+                    .and_then(|_| signal_hook::flag::register(sig, &CANCEL))
+                    .map_err(|e| format!("cannot install the handler for signal {sig}: {e}"))?;
+            }
+            Ok(())
+        })
+        .clone()
+        .map_err(anyhow::Error::msg)?;
+    Ok(&CANCEL)
+}
+
+/// The signal that stopped the run, and its name.
+fn stop_signal() -> (i32, &'static str) {
+    match STOP_SIGNAL.load(Ordering::SeqCst) as i32 {
+        signal_hook::consts::SIGTERM => (signal_hook::consts::SIGTERM, "SIGTERM"),
+        _ => (signal_hook::consts::SIGINT, "SIGINT (Ctrl-C)"),
+    }
+}
+
+/// The error of a command stopped by a signal while doing `what` ("simulating \"Typical\""):
+/// names the signal, says nothing of it was written, and lists the complete results `kept`.
+pub fn interrupted(what: &str, kept: &[PathBuf]) -> anyhow::Error {
+    let (signal, name) = stop_signal();
+    let mut message = format!(
+        "interrupted by {name} while {what}: its results were not written and any earlier \
+         results in its folder are untouched"
+    );
+    if !kept.is_empty() {
+        let paths: Vec<String> = kept.iter().map(|p| display_path(p)).collect();
+        message.push_str(&format!(
+            "; complete results of this run are in {}",
+            paths.join(", ")
+        ));
+    }
+    StoppedBySignal { signal, message }.into()
+}
+
+/// Turn an [`engine::Interrupted`] into a [`StoppedBySignal`] for `what`; other errors pass
+/// through.
+pub fn explain_interruption(err: anyhow::Error, what: &str, kept: &[PathBuf]) -> anyhow::Error {
+    if err.downcast_ref::<engine::Interrupted>().is_none() {
+        return err;
+    }
+    interrupted(what, kept)
+}
+
+/// A path as shown to the user.
+pub fn display_path(p: &Path) -> String {
+    p.display().to_string()
+}
+
+/// The exit status for `err`, after printing what the user needs: 128 + signal for a run
+/// stopped by a signal, 1 for failed validation checks, 0 for a closed output pipe (as
+/// ripgrep does), [`EXIT_BAD_INPUT`] for everything else.
+pub fn exit_code_for(err: &anyhow::Error) -> u8 {
+    if let Some(stopped) = err.downcast_ref::<StoppedBySignal>() {
+        eprintln!("{stopped}");
+        return stopped.exit_code();
+    }
+    if err.downcast_ref::<engine::Interrupted>().is_some() {
+        // Every command stops only through the signal handlers, so the signal is known.
+        let (signal, name) = stop_signal();
+        eprintln!("interrupted by {name}: no results were written; earlier results are untouched");
+        return (128 + signal) as u8;
+    }
+    if let Some(failed) = err.downcast_ref::<mlm_sim::validate::ChecksFailed>() {
+        eprintln!("validation failed: {failed}");
+        return EXIT_CHECKS_FAILED;
+    }
+    if let Some(io) = err.downcast_ref::<std::io::Error>() {
+        if io.kind() == std::io::ErrorKind::BrokenPipe {
+            return 0;
+        }
+    }
+    eprintln!("error: {err:#}");
+    EXIT_BAD_INPUT
+}
+
+/// Write `text` to stdout; a closed pipe (`| head`) comes back as an I/O error that
+/// [`exit_code_for`] treats as a quiet exit rather than a panic.
+pub fn print_out(text: &str) -> Result<()> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(())
+}

@@ -1,0 +1,147 @@
+//! `compare`, `sweep` and `sensitivity`: their flags, and the one pipeline every study runs
+//! through (work check, output folder, simulation with progress and cancellation, files,
+//! terminal text). What each study simulates and reports lives in the library
+//! ([`mlm_sim::study`]); this file only turns flags into a study and runs it.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::Args;
+
+use mlm_sim::export::OutputDir;
+use mlm_sim::study::compare::CompareStudy;
+use mlm_sim::study::sensitivity::{parse_delta, SensitivityStudy};
+use mlm_sim::study::sweep::{axes, SweepStudy};
+use mlm_sim::study::{self, precision, Study};
+
+use super::context::{display_path, explain_interruption, print_out, RunContext};
+use super::flags::{ChartFlags, OutFlags, ScenarioFlags, SimFlags};
+
+/// Flags every study command shares.
+#[derive(Debug, Args)]
+pub struct StudyFlags {
+    #[command(flatten)]
+    pub scenario: ScenarioFlags,
+    #[command(flatten)]
+    pub sim: SimFlags,
+    #[command(flatten)]
+    pub out: OutFlags,
+    #[command(flatten)]
+    pub charts: ChartFlags,
+}
+
+/// `mlm-sim compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Scenario files (TOML), two or more; differences are against the first.
+    #[arg(required = true, num_args = 2.., value_name = "SCENARIO.toml")]
+    pub scenarios: Vec<PathBuf>,
+    /// Stop adding careers once the 95% interval of every paired failure-rate difference is
+    /// narrower than ± this share (e.g. 0.005 = ±0.5 points); `--careers` is the cap.
+    #[arg(long, value_name = "HALF_WIDTH", value_parser = precision::parse_precision)]
+    pub precision: Option<f64>,
+    #[command(flatten)]
+    pub study: StudyFlags,
+}
+
+/// `mlm-sim sweep`.
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// Scenario file (TOML).
+    #[arg(value_name = "SCENARIO.toml")]
+    pub scenario: PathBuf,
+    /// Key to sweep, e.g. `training.quality`. Give it twice for a 2-D grid. May carry its
+    /// values inline: `--param training.quality=0:1:5` or `--param rejection.sting=0,0.01`.
+    #[arg(long, value_name = "KEY", required = true)]
+    pub param: Vec<String>,
+    /// Values of the matching --param, comma-separated: `--values 0,0.25,0.5`.
+    #[arg(long, value_name = "A,B,C")]
+    pub values: Vec<String>,
+    /// Evenly spaced values of the matching --param: `--range lo:hi:steps` (steps >= 2).
+    #[arg(long, value_name = "LO:HI:STEPS")]
+    pub range: Vec<String>,
+    /// Stop adding careers once every point's failure rate is known to ± this share
+    /// (e.g. 0.005 = ±0.5 points); `--careers` is the cap.
+    #[arg(long, value_name = "HALF_WIDTH", value_parser = precision::parse_precision)]
+    pub precision: Option<f64>,
+    #[command(flatten)]
+    pub study: StudyFlags,
+}
+
+/// `mlm-sim sensitivity`.
+#[derive(Debug, Args)]
+pub struct SensitivityArgs {
+    /// Scenario file (TOML).
+    #[arg(value_name = "SCENARIO.toml")]
+    pub scenario: PathBuf,
+    /// Relative move of each lever: down to x (1 - delta) and up to x (1 + delta).
+    #[arg(long, value_name = "DELTA", default_value_t = 0.2, value_parser = parse_delta)]
+    pub delta: f64,
+    #[command(flatten)]
+    pub study: StudyFlags,
+}
+
+/// Run `mlm-sim compare`.
+pub fn compare(args: CompareArgs) -> Result<()> {
+    let scenarios = args.study.scenario.load(&args.scenarios)?;
+    let study = CompareStudy::new(scenarios, args.precision)?;
+    run_study(&study, &args.study)
+}
+
+/// Run `mlm-sim sweep`.
+pub fn sweep(args: SweepArgs) -> Result<()> {
+    let axes = axes(&args.param, &args.values, &args.range)?;
+    let (text, file) = read_scenario(&args.scenario)?;
+    let base = args.study.scenario.overrides()?;
+    let study = SweepStudy::new(&text, &file, &base, axes, args.precision)?;
+    run_study(&study, &args.study)
+}
+
+/// Run `mlm-sim sensitivity`.
+pub fn sensitivity(args: SensitivityArgs) -> Result<()> {
+    let (text, file) = read_scenario(&args.scenario)?;
+    let base = args.study.scenario.overrides()?;
+    let study = SensitivityStudy::new(&text, &file, &base, args.delta)?;
+    run_study(&study, &args.study)
+}
+
+/// A scenario file's text and its name for messages.
+fn read_scenario(path: &std::path::Path) -> Result<(String, String)> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("invalid scenario {file}: cannot read the file"))?;
+    Ok((text, file))
+}
+
+/// The pipeline of every study: check the work, prepare the folder (a bad path fails before
+/// any simulation), simulate all variants side by side, write the files in one commit, print.
+fn run_study(study: &dyn Study, flags: &StudyFlags) -> Result<()> {
+    let ctx = RunContext::new(&flags.sim)?;
+    let scenarios = study.scenarios();
+    ctx.check_work(scenarios)?;
+    let out = OutputDir::create(&flags.out.out.join(study.folder_name()))?;
+    let total = scenarios[0].careers * scenarios.len() as u64;
+    let what = format!("simulating the study {}", study.folder_name());
+    let simulated = ctx
+        .simulate(total, "simulating", |hooks| study::simulate(study, hooks))
+        .map_err(|e| explain_interruption(e, &what, &[]))?;
+    let report = study.report(
+        &simulated.scenarios,
+        &simulated.paired,
+        &simulated.stopped,
+        flags.charts.chart_set().as_ref(),
+    )?;
+    for (name, bytes) in &report.files {
+        out.write(name, bytes)?;
+    }
+    ctx.stop_if_signalled(&what, &[])?;
+    let dir = out.commit()?;
+    if !ctx.quiet {
+        print_out(&format!(
+            "{}  Results in {}\n\n",
+            report.text,
+            display_path(&dir)
+        ))?;
+    }
+    Ok(())
+}
