@@ -3,8 +3,10 @@
 mod cli {
     mod bad_input;
     mod closed_forms;
+    mod context;
     mod ground;
     mod hostile;
+    mod layers;
     mod levers;
     mod limits;
     mod outputs;

@@ -145,8 +145,7 @@ fn simulate_with_careers_csv(
     let file = std::fs::File::create(out.staging_path().join(name)).with_context(cannot)?;
     let mut table = CareersCsv::new(std::io::BufWriter::new(file), &model.varying_ids())
         .with_context(cannot)?;
-    let mut sink =
-        |records: &[CareerOutcome]| table.write(records).map_err(std::io::Error::other);
+    let mut sink = |records: &[CareerOutcome]| table.write(records).map_err(std::io::Error::other);
     let tally = ctx
         .simulate(scenario.careers, &scenario.name, |hooks| {
             engine::run_with_records(scenario, &model, 0..scenario.careers, hooks, &mut sink)

@@ -127,16 +127,12 @@ pub fn simulate(study: &dyn Study, hooks: &Hooks<'_>) -> Result<Simulated> {
     let models: Vec<Model> = scenarios.iter().map(Model::new).collect();
     let mut paired = PairedTally::new(scenarios);
     let cap = scenarios[0].careers;
-    let stopped = precision::until_precise(
-        cap,
-        scenarios[0].cohort_size,
-        study.precision(),
-        |range| {
+    let stopped =
+        precision::until_precise(cap, scenarios[0].cohort_size, study.precision(), |range| {
             let part = engine::run_paired(scenarios, &models, range, hooks)?;
             paired.merge(&part);
             Ok(study.half_width(&paired))
-        },
-    )?;
+        })?;
     if hooks.cancel.load(Ordering::SeqCst) {
         return Err(engine::Interrupted.into());
     }

@@ -482,7 +482,11 @@ impl Study for SweepStudy {
     }
 
     fn folder_name(&self) -> String {
-        let keys: Vec<String> = self.axes.iter().map(|a| scenario::slugify(&a.key)).collect();
+        let keys: Vec<String> = self
+            .axes
+            .iter()
+            .map(|a| scenario::slugify(&a.key))
+            .collect();
         format!("sweep-{}-{}", self.scenarios[0].slug(), keys.join("-by-"))
     }
 
