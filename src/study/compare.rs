@@ -656,7 +656,7 @@ pub fn command(args: CompareArgs) -> Result<()> {
     }
     out.write(
         "report.html",
-        super::compare_html::render(&comparison, &charts).as_bytes(),
+        super::compare_html::render(&comparison, &charts)?.as_bytes(),
     )?;
     let dir = out.commit()?;
     if !args.study.quiet {
