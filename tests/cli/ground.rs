@@ -6,7 +6,7 @@ use assert_cmd::Command;
 use mlm_sim::engine::{self, Hooks};
 use mlm_sim::model::{CareerOutcome, Model};
 use mlm_sim::scenario::{parse, Override};
-use mlm_sim::stats::disclosure::{gross_band, net_band, GROSS_BANDS, NET_BANDS};
+use mlm_sim::stats::disclosure::{gross_band, net_band, GROSS_BAND_DEFS, NET_BAND_DEFS};
 use mlm_sim::stats::to_cents;
 use mlm_sim::summary::Summary;
 
@@ -131,17 +131,29 @@ fn run_writes_the_income_disclosure_csv() {
         lines.next().unwrap(),
         "table,row,low,high,careers,share,share_ci_low,share_ci_high,amount"
     );
-    // One row per band of each table, as the library defines the bands.
-    assert_eq!(
-        csv.lines()
-            .filter(|l| l.starts_with("company_payments,"))
-            .count(),
-        GROSS_BANDS
-    );
-    assert_eq!(
-        csv.lines().filter(|l| l.starts_with("net,")).count(),
-        NET_BANDS
-    );
+    // One row per band of each table, labelled and ordered as the library defines the bands,
+    // then the table's mean and median.
+    let mut rows: Vec<(String, String)> = Vec::new();
+    for record in csv::Reader::from_reader(csv.as_bytes()).records() {
+        let record = record.unwrap();
+        rows.push((record[0].to_string(), record[1].to_string()));
+    }
+    for (table, bands) in [
+        ("company_payments", &GROSS_BAND_DEFS[..]),
+        ("net", &NET_BAND_DEFS[..]),
+    ] {
+        let labels: Vec<&str> = rows
+            .iter()
+            .filter(|(t, _)| t == table)
+            .map(|(_, row)| row.as_str())
+            .collect();
+        let expected: Vec<&str> = bands
+            .iter()
+            .map(|b| b.label)
+            .chain(["mean", "median"])
+            .collect();
+        assert_eq!(labels, expected, "{table} rows");
+    }
     let json = std::fs::read_to_string(tmp.path().join("typical/summary.json")).unwrap();
     assert!(json.contains("\"outcome_bands\""));
     assert!(json.contains("\"economics.starter_kit\""));
