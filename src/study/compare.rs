@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use super::precision::{self, Stopped};
 use super::{chart_file_wanted, StudyFlags};
-use super::{chart_files, check_pairable, footnote, simulate_paired};
+use super::{check_pairable, footnote, report_chart_files, simulate_paired};
 use crate::charts::{
     self, ChartText, FailureRateDistribution, GroupedShares, HistBin, NetIncomeSeries, ShareSeries,
     SurvivalPoint, SurvivalSeries,
@@ -487,7 +487,7 @@ pub fn charts(
             .collect(),
         })
         .collect();
-    out.extend(chart_files(
+    out.extend(report_chart_files(
         set,
         "survival.svg",
         |t, z, f| charts::survival(t, z, f, &surv),
@@ -507,7 +507,7 @@ pub fn charts(
             })
             .collect(),
     };
-    out.extend(chart_files(
+    out.extend(report_chart_files(
         set,
         "quit-reasons.svg",
         |t, z, f| charts::quit_reasons(t, z, f, &grouped),
@@ -527,7 +527,7 @@ pub fn charts(
             median: s.net_income.p50,
         })
         .collect();
-    out.extend(chart_files(
+    out.extend(report_chart_files(
         set,
         "net-income.svg",
         |t, z, f| charts::net_income(t, z, f, &income),
@@ -550,7 +550,7 @@ pub fn charts(
             format!("Failure rate across cohorts: {}", s.scenario),
             &foot,
         );
-        out.extend(chart_files(
+        out.extend(report_chart_files(
             set,
             &file,
             |t, z, f| charts::failure_rate_distribution(t, z, f, &data),
