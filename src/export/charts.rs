@@ -436,4 +436,33 @@ mod tests {
             .unwrap();
         assert!(String::from_utf8(svg).unwrap().contains("Nobody recruited"));
     }
+
+    #[test]
+    fn each_chart_is_drawn_once_per_format_and_its_svg_file_holds_the_drawing() {
+        let s = summary(&["careers=200"]);
+        let size = ChartSize::new(320, 180);
+        let svg_only = ChartSet {
+            formats: vec![ChartFormat::Svg],
+            size,
+        };
+        let drawn = svg_only.draw(&s).unwrap();
+        assert_eq!(drawn.len(), Chart::ALL.len());
+        for (d, chart) in drawn.into_iter().zip(Chart::ALL) {
+            assert_eq!(d.chart, chart);
+            assert!(d.png.is_none());
+            let svg = d.svg.clone();
+            assert_eq!(d.into_files(), [(format!("{}.svg", chart.stem()), svg)]);
+        }
+        // PNG only: the SVG is still drawn (the report inlines it) but not written.
+        let png_only = ChartSet {
+            formats: vec![ChartFormat::Png],
+            size,
+        };
+        for d in png_only.draw(&s).unwrap() {
+            assert!(d.svg.starts_with(b"<svg"));
+            let names: Vec<String> = d.into_files().into_iter().map(|(n, _)| n).collect();
+            assert_eq!(names.len(), 1);
+            assert!(names[0].ends_with(".png"), "{names:?}");
+        }
+    }
 }
