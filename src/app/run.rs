@@ -170,9 +170,8 @@ fn stage_results(
     options: &ExportOptions,
 ) -> Result<Summary> {
     let summary = Summary::new(scenario, tally);
-    for exporter in export::standard_exporters(options) {
-        let bytes = exporter.render(&summary)?;
-        out.write(exporter.file_name(), &bytes)?;
+    for file in export::render_results(&summary, options)? {
+        out.write(&file.name, &file.bytes)?;
     }
     Ok(summary)
 }

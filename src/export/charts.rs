@@ -1,5 +1,6 @@
 //! The charts of a run: [`Summary`] adapted to the chart layer's plain data types
-//! ([`crate::charts`]), one [`Exporter`] per chart and image format.
+//! ([`crate::charts`]), each chart drawn once per image format
+//! ([`ChartSet::draw`]) for both the chart files and the report.
 //!
 //! The adaptation lives here, not in the chart layer, so the charts know nothing about the
 //! simulator and this file is the one place that decides which numbers each chart shows and
@@ -8,7 +9,6 @@
 
 use anyhow::Result;
 
-use super::Exporter;
 use crate::charts::{
     self, ChartFormat, ChartSize, ChartText, FailureRateDistribution, GroupedShares, HistBin,
     NetIncomeSeries, ShareSeries, SurvivalPoint, SurvivalSeries,
@@ -316,78 +316,66 @@ pub struct ChartSet {
     pub size: ChartSize,
 }
 
-/// A chart drawn inline in the report.
-pub struct Figure {
-    /// What the chart shows, for screen readers.
+/// One chart of a run, drawn once: the files asked for, and the SVG the report inlines.
+#[derive(Debug, Clone)]
+pub struct DrawnChart {
+    /// Which chart.
+    pub chart: Chart,
+    /// What the chart shows (title and subtitle), for screen readers.
     pub caption: String,
-    /// The `<svg>` element.
-    pub svg: String,
+    /// The SVG drawing. Drawn even when only PNG files were asked for, because the report
+    /// inlines it; when SVG was asked for, these are the bytes of `<stem>.svg`.
+    pub svg: Vec<u8>,
+    /// The PNG drawing, when PNG files were asked for.
+    pub png: Option<Vec<u8>>,
+    /// Whether `<stem>.svg` is written (SVG was asked for).
+    svg_wanted: bool,
 }
 
-impl ChartSet {
-    /// One exporter per chart and format.
-    pub fn exporters(&self) -> Vec<Box<dyn Exporter>> {
-        let mut out: Vec<Box<dyn Exporter>> = Vec::new();
-        for format in &self.formats {
-            for chart in Chart::ALL {
-                out.push(Box::new(ChartFile {
-                    chart,
-                    format: *format,
-                    size: self.size,
-                    file_name: format!("{}.{}", chart.stem(), format.extension()),
-                }));
-            }
+impl DrawnChart {
+    /// The files of this chart to write, as (file name, bytes): each format that was asked
+    /// for, PNG first. The SVG file gets the very bytes the report inlined.
+    pub fn into_files(self) -> Vec<(String, Vec<u8>)> {
+        let stem = self.chart.stem();
+        let mut out = Vec::new();
+        if let Some(png) = self.png {
+            out.push((format!("{stem}.{}", ChartFormat::Png.extension()), png));
+        }
+        if self.svg_wanted {
+            out.push((format!("{stem}.{}", ChartFormat::Svg.extension()), self.svg));
         }
         out
     }
+}
 
-    /// Every chart as an SVG element to inline in an HTML page.
-    pub fn svg_figures(&self, s: &Summary) -> Result<Vec<Figure>> {
+impl ChartSet {
+    /// Draw every chart of `s` once per format needed: each format asked for, and SVG always
+    /// (the report inlines the SVG, so a report never draws a chart of its own).
+    pub fn draw(&self, s: &Summary) -> Result<Vec<DrawnChart>> {
+        let png_wanted = self.formats.contains(&ChartFormat::Png);
+        let svg_wanted = self.formats.contains(&ChartFormat::Svg);
         Chart::ALL
             .iter()
             .map(|&chart| {
-                let bytes = chart.render(s, self.size, ChartFormat::Svg)?;
-                let svg = String::from_utf8(bytes)?;
-                let svg = inline_svg(&svg);
                 let t = chart.text(s);
                 let caption = match &t.subtitle {
                     Some(sub) => format!("{}. {}", t.title, sub),
                     None => t.title,
                 };
-                Ok(Figure { caption, svg })
+                let png = if png_wanted {
+                    Some(chart.render(s, self.size, ChartFormat::Png)?)
+                } else {
+                    None
+                };
+                Ok(DrawnChart {
+                    chart,
+                    caption,
+                    svg: chart.render(s, self.size, ChartFormat::Svg)?,
+                    png,
+                    svg_wanted,
+                })
             })
             .collect()
-    }
-}
-
-/// `svg` made fit to sit inside an HTML page: no XML declaration (not allowed there) and no
-/// `xmlns` attribute (the HTML parser puts `<svg>` in the SVG namespace itself), so the page
-/// mentions no web address at all.
-fn inline_svg(svg: &str) -> String {
-    let svg = svg.find("<svg").map_or(svg, |i| &svg[i..]);
-    let end = svg.find('>').unwrap_or(0);
-    let (open, rest) = svg.split_at(end);
-    format!(
-        "{}{rest}",
-        open.replace(" xmlns=\"http://www.w3.org/2000/svg\"", "")
-    )
-}
-
-/// One chart in one format.
-struct ChartFile {
-    chart: Chart,
-    format: ChartFormat,
-    size: ChartSize,
-    file_name: String,
-}
-
-impl Exporter for ChartFile {
-    fn file_name(&self) -> &str {
-        &self.file_name
-    }
-
-    fn render(&self, s: &Summary) -> Result<Vec<u8>> {
-        self.chart.render(s, self.size, self.format)
     }
 }
 
@@ -450,11 +438,31 @@ mod tests {
     }
 
     #[test]
-    fn inline_svg_drops_the_declaration_and_namespace_only() {
-        let s = inline_svg(
-            "<?xml version=\"1.0\"?>\n<svg width=\"1\" xmlns=\"http://www.w3.org/2000/svg\">\
-             <text>http://example.org</text></svg>",
-        );
-        assert_eq!(s, "<svg width=\"1\"><text>http://example.org</text></svg>");
+    fn each_chart_is_drawn_once_per_format_and_its_svg_file_holds_the_drawing() {
+        let s = summary(&["careers=200"]);
+        let size = ChartSize::new(320, 180);
+        let svg_only = ChartSet {
+            formats: vec![ChartFormat::Svg],
+            size,
+        };
+        let drawn = svg_only.draw(&s).unwrap();
+        assert_eq!(drawn.len(), Chart::ALL.len());
+        for (d, chart) in drawn.into_iter().zip(Chart::ALL) {
+            assert_eq!(d.chart, chart);
+            assert!(d.png.is_none());
+            let svg = d.svg.clone();
+            assert_eq!(d.into_files(), [(format!("{}.svg", chart.stem()), svg)]);
+        }
+        // PNG only: the SVG is still drawn (the report inlines it) but not written.
+        let png_only = ChartSet {
+            formats: vec![ChartFormat::Png],
+            size,
+        };
+        for d in png_only.draw(&s).unwrap() {
+            assert!(d.svg.starts_with(b"<svg"));
+            let names: Vec<String> = d.into_files().into_iter().map(|(n, _)| n).collect();
+            assert_eq!(names.len(), 1);
+            assert!(names[0].ends_with(".png"), "{names:?}");
+        }
     }
 }

@@ -5,38 +5,23 @@
 //! (no scripts, fonts, images or links to other files). Every piece of scenario-provided text
 //! (name, description, source notes, overrides) is escaped, because a scenario file is input
 //! and may contain `<`, `&` or quotes.
+//!
+//! The page draws no chart itself: it inlines the SVG drawings that [`ChartSet::draw`] made
+//! for the chart files, so the report and `survival.svg` hold the very same bytes.
+//!
+//! [`ChartSet::draw`]: super::charts::ChartSet::draw
 
 use std::fmt::Write as _;
 
 use anyhow::Result;
 
-use super::charts::ChartSet;
-use super::Exporter;
+use super::charts::DrawnChart;
+use super::html_page::{escape, inline_svg, page_start};
 use crate::model::EndReason;
 use crate::summary::{group, money, pct, Summary};
 
-/// Writes `report.html`, with the charts inline unless charts are switched off.
-pub struct HtmlReport {
-    /// The charts to embed (as SVG); `None` for a text-only report (`--no-charts`).
-    pub charts: Option<ChartSet>,
-}
-
-/// `text` with the characters that mean something in HTML replaced by entities, safe inside
-/// element content and quoted attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for ch in text.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(ch),
-        }
-    }
-    out
-}
+/// File name of the report in a run's result folder.
+pub const REPORT_FILE: &str = "report.html";
 
 /// "7 in 10" for a share, with words for the ends where a ratio out of ten would mislead.
 fn in_ten(share: f64) -> String {
@@ -138,117 +123,87 @@ fn capitalise(s: &str) -> String {
     }
 }
 
-const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;\
-max-width:70rem;margin:2rem auto;padding:0 1rem;color:#222;line-height:1.5}\
-h1{font-size:2.2rem;margin-bottom:.2rem}.desc{font-size:1.2rem;color:#444}\
-.key{font-size:1.35rem}.key li{margin:.4rem 0}\
-figure{margin:2rem 0}figure svg{width:100%;height:auto;border:1px solid #ddd}\
-table{border-collapse:collapse}td,th{padding:.2rem .8rem;border-bottom:1px solid #ddd;text-align:left}\
-td.n{text-align:right}.note{background:#fff4d6;padding:.6rem 1rem;border-left:4px solid #e0a800}\
-footer{margin-top:3rem;color:#666;font-size:.9rem}";
-
-impl Exporter for HtmlReport {
-    fn file_name(&self) -> &str {
-        "report.html"
+/// `report.html` of summary `s`, with `charts` inline (`None` for a text-only report,
+/// `--no-charts`). Fails only when a drawn chart is not an SVG document.
+pub fn render_report(s: &Summary, charts: Option<&[DrawnChart]>) -> Result<Vec<u8>> {
+    let mut h = page_start(&format!("{} — mlm-sim report", s.scenario));
+    let _ = writeln!(h, "<h1>{}</h1>", escape(&s.scenario));
+    if !s.description.trim().is_empty() {
+        let _ = writeln!(h, "<p class=\"desc\">{}</p>", escape(s.description.trim()));
     }
-
-    fn render(&self, s: &Summary) -> Result<Vec<u8>> {
-        let mut h = String::new();
-        let name = escape(&s.scenario);
-        let _ = write!(
-            h,
-            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-             <title>{name} — mlm-sim report</title>\n<style>{STYLE}</style>\n</head>\n<body>\n\
-             <h1>{name}</h1>\n"
-        );
-        if !s.description.trim().is_empty() {
-            let _ = writeln!(h, "<p class=\"desc\">{}</p>", escape(s.description.trim()));
-        }
+    let _ = writeln!(
+        h,
+        "<p>Simulated {} careers of new distributors over {} months.</p>",
+        group(s.careers as f64, 0),
+        s.months
+    );
+    h.push_str("<h2>In plain words</h2>\n<ul class=\"key\">\n");
+    for line in key_sentences(s) {
+        let _ = writeln!(h, "<li>{}</li>", escape(&line));
+    }
+    h.push_str("</ul>\n");
+    if s.capped_careers > 0 {
         let _ = writeln!(
             h,
-            "<p>Simulated {} careers of new distributors over {} months.</p>",
-            group(s.careers as f64, 0),
-            s.months
+            "<p class=\"note\">{} careers hit a simulation size limit (a downline larger \
+             than <code>downline.max_size</code>, or 1,000,000 customers); their income is \
+             understated.</p>",
+            group(s.capped_careers as f64, 0)
         );
-        h.push_str("<h2>In plain words</h2>\n<ul class=\"key\">\n");
-        for line in key_sentences(s) {
-            let _ = writeln!(h, "<li>{}</li>", escape(&line));
+    }
+    for chart in charts.unwrap_or_default() {
+        let _ = writeln!(
+            h,
+            "<figure aria-label=\"{}\">\n{}\n</figure>",
+            escape(&chart.caption),
+            inline_svg(&chart.svg)?
+        );
+    }
+    h.push_str("<h2>How careers ended</h2>\n<table>\n<tr><th>Outcome</th><th>Careers</th><th>Share</th></tr>\n");
+    for rc in &s.quit_reason_counts {
+        let label = EndReason::ALL
+            .iter()
+            .find(|r| r.as_str() == rc.reason)
+            .map(|r| r.label())
+            .unwrap_or(rc.reason.as_str());
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            escape(label),
+            group(rc.count as f64, 0),
+            pct(rc.share)
+        );
+    }
+    h.push_str("</table>\n");
+    if !s.sources.is_empty() {
+        h.push_str("<h2>Where the numbers come from</h2>\n<ul>\n");
+        for (key, note) in &s.sources {
+            let _ = writeln!(h, "<li><code>{}</code>: {}</li>", escape(key), escape(note));
         }
         h.push_str("</ul>\n");
-        if s.capped_careers > 0 {
-            let _ = writeln!(
-                h,
-                "<p class=\"note\">{} careers hit a simulation size limit (a downline larger \
-                 than <code>downline.max_size</code>, or 1,000,000 customers); their income is \
-                 understated.</p>",
-                group(s.capped_careers as f64, 0)
-            );
-        }
-        if let Some(charts) = &self.charts {
-            for fig in charts.svg_figures(s)? {
-                let _ = writeln!(
-                    h,
-                    "<figure aria-label=\"{}\">\n{}\n</figure>",
-                    escape(&fig.caption),
-                    fig.svg
-                );
-            }
-        }
-        h.push_str("<h2>How careers ended</h2>\n<table>\n<tr><th>Outcome</th><th>Careers</th><th>Share</th></tr>\n");
-        for rc in &s.quit_reason_counts {
-            let label = EndReason::ALL
-                .iter()
-                .find(|r| r.as_str() == rc.reason)
-                .map(|r| r.label())
-                .unwrap_or(rc.reason.as_str());
-            let _ = writeln!(
-                h,
-                "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-                escape(label),
-                group(rc.count as f64, 0),
-                pct(rc.share)
-            );
-        }
-        h.push_str("</table>\n");
-        if !s.sources.is_empty() {
-            h.push_str("<h2>Where the numbers come from</h2>\n<ul>\n");
-            for (key, note) in &s.sources {
-                let _ = writeln!(h, "<li><code>{}</code>: {}</li>", escape(key), escape(note));
-            }
-            h.push_str("</ul>\n");
-        }
-        let _ = write!(
-            h,
-            "<footer>mlm-sim {} · {} careers · {} months · seed {} · scenario fingerprint {}",
-            escape(&s.version),
-            group(s.careers as f64, 0),
-            s.months,
-            s.seed,
-            escape(&s.scenario_fingerprint)
-        );
-        if !s.overrides.is_empty() {
-            let _ = write!(h, " · overrides: {}", escape(&s.overrides.join(" ")));
-        }
-        h.push_str(
-            "<br>A simulation of a model, not a forecast for any one person. \
-             The same scenario and seed give the same numbers.</footer>\n</body>\n</html>\n",
-        );
-        Ok(h.into_bytes())
     }
+    let _ = write!(
+        h,
+        "<footer>mlm-sim {} · {} careers · {} months · seed {} · scenario fingerprint {}",
+        escape(&s.version),
+        group(s.careers as f64, 0),
+        s.months,
+        s.seed,
+        escape(&s.scenario_fingerprint)
+    );
+    if !s.overrides.is_empty() {
+        let _ = write!(h, " · overrides: {}", escape(&s.overrides.join(" ")));
+    }
+    h.push_str(
+        "<br>A simulation of a model, not a forecast for any one person. \
+         The same scenario and seed give the same numbers.</footer>\n</body>\n</html>\n",
+    );
+    Ok(h.into_bytes())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn escape_neutralises_markup() {
-        assert_eq!(
-            escape(r#"<script>alert("x & 'y'")</script>"#),
-            "&lt;script&gt;alert(&quot;x &amp; &#39;y&#39;&quot;)&lt;/script&gt;"
-        );
-    }
 
     #[test]
     fn shares_in_ten_read_naturally() {

@@ -8,6 +8,7 @@
 pub mod charts;
 pub mod csv;
 pub mod html;
+pub mod html_page;
 pub mod income_disclosure;
 pub mod json;
 
@@ -172,11 +173,12 @@ impl Default for ExportOptions {
     }
 }
 
-/// The exporters every run writes: the single list `run` (and anything else that writes a
-/// result folder) goes through. The per-career `careers.csv` is not here: it is streamed
-/// during the simulation (see [`csv::CareersCsv`]).
-pub fn standard_exporters(options: &ExportOptions) -> Vec<Box<dyn Exporter>> {
-    let mut list: Vec<Box<dyn Exporter>> = vec![
+/// The table exporters every run writes (summary, CSV tables). The per-career `careers.csv`
+/// is not here: it is streamed during the simulation (see [`csv::CareersCsv`]). Charts and
+/// `report.html` are not [`Exporter`]s because the report inlines the charts' own drawings:
+/// [`render_results`] draws the charts once and hands them to both.
+pub fn standard_exporters() -> Vec<Box<dyn Exporter>> {
+    vec![
         Box::new(json::SummaryJson),
         Box::new(csv::SummaryCsv),
         Box::new(csv::SurvivalCsv),
@@ -184,14 +186,47 @@ pub fn standard_exporters(options: &ExportOptions) -> Vec<Box<dyn Exporter>> {
         Box::new(csv::NetIncomeHistogramCsv),
         Box::new(csv::CohortFailureRatesCsv),
         Box::new(income_disclosure::IncomeDisclosureCsv),
-        Box::new(html::HtmlReport {
-            charts: options.charts.clone(),
-        }),
-    ];
-    if let Some(set) = &options.charts {
-        list.extend(set.exporters());
+    ]
+}
+
+/// One finished file of a result folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResultFile {
+    /// File name inside the result folder.
+    pub name: String,
+    /// The file's bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// Every file of a run's result folder (but the streamed `careers.csv`): the tables, each
+/// chart in each format asked for, and `report.html`. This is the single list `run` and
+/// `merge` go through.
+///
+/// Each chart is drawn once per format ([`charts::ChartSet::draw`]); the report inlines the
+/// very SVG bytes that go into the `.svg` files, and with `--format png` the SVG is drawn
+/// for the report only.
+pub fn render_results(summary: &Summary, options: &ExportOptions) -> Result<Vec<ResultFile>> {
+    let mut files = Vec::new();
+    for exporter in standard_exporters() {
+        files.push(ResultFile {
+            name: exporter.file_name().to_string(),
+            bytes: exporter.render(summary)?,
+        });
     }
-    list
+    let drawn = match &options.charts {
+        Some(set) => Some(set.draw(summary)?),
+        None => None,
+    };
+    files.push(ResultFile {
+        name: html::REPORT_FILE.to_string(),
+        bytes: html::render_report(summary, drawn.as_deref())?,
+    });
+    for chart in drawn.into_iter().flatten() {
+        for (name, bytes) in chart.into_files() {
+            files.push(ResultFile { name, bytes });
+        }
+    }
+    Ok(files)
 }
 
 /// Output folder names for `scenarios` (their slugs), made unique when two share a slug.

@@ -11,7 +11,7 @@ use anyhow::Result;
 use serde::Serialize;
 
 use super::precision::Stopped;
-use super::{chart_file_wanted, chart_files, check_pairable, footnote, Study, StudyReport};
+use super::{chart_file_wanted, check_pairable, footnote, report_chart_files, Study, StudyReport};
 use crate::charts::{
     self, ChartText, FailureRateDistribution, GroupedShares, HistBin, NetIncomeSeries, ShareSeries,
     SurvivalPoint, SurvivalSeries,
@@ -463,7 +463,7 @@ pub fn charts(
             .collect(),
         })
         .collect();
-    out.extend(chart_files(
+    out.extend(report_chart_files(
         set,
         "survival.svg",
         |t, z, f| charts::survival(t, z, f, &surv),
@@ -483,7 +483,7 @@ pub fn charts(
             })
             .collect(),
     };
-    out.extend(chart_files(
+    out.extend(report_chart_files(
         set,
         "quit-reasons.svg",
         |t, z, f| charts::quit_reasons(t, z, f, &grouped),
@@ -503,7 +503,7 @@ pub fn charts(
             median: s.net_income.p50,
         })
         .collect();
-    out.extend(chart_files(
+    out.extend(report_chart_files(
         set,
         "net-income.svg",
         |t, z, f| charts::net_income(t, z, f, &income),
@@ -526,7 +526,7 @@ pub fn charts(
             format!("Failure rate across cohorts: {}", s.scenario),
             &foot,
         );
-        out.extend(chart_files(
+        out.extend(report_chart_files(
             set,
             &file,
             |t, z, f| charts::failure_rate_distribution(t, z, f, &data),
@@ -663,7 +663,7 @@ impl Study for CompareStudy {
         );
         files.push((
             "report.html".to_string(),
-            super::compare_html::render(&comparison, &charts).into_bytes(),
+            super::compare_html::render(&comparison, &charts)?.into_bytes(),
         ));
         Ok(StudyReport {
             files,

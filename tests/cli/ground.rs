@@ -6,7 +6,7 @@ use assert_cmd::Command;
 use mlm_sim::engine::{self, Hooks};
 use mlm_sim::model::{CareerOutcome, Model};
 use mlm_sim::scenario::{parse, Override};
-use mlm_sim::stats::disclosure::{gross_band, net_band};
+use mlm_sim::stats::disclosure::{gross_band, net_band, GROSS_BAND_DEFS, NET_BAND_DEFS};
 use mlm_sim::stats::to_cents;
 use mlm_sim::summary::Summary;
 
@@ -131,13 +131,29 @@ fn run_writes_the_income_disclosure_csv() {
         lines.next().unwrap(),
         "table,row,low,high,careers,share,share_ci_low,share_ci_high,amount"
     );
-    assert_eq!(
-        csv.lines()
-            .filter(|l| l.starts_with("company_payments,"))
-            .count(),
-        12
-    );
-    assert_eq!(csv.lines().filter(|l| l.starts_with("net,")).count(), 16);
+    // One row per band of each table, labelled and ordered as the library defines the bands,
+    // then the table's mean and median.
+    let mut rows: Vec<(String, String)> = Vec::new();
+    for record in csv::Reader::from_reader(csv.as_bytes()).records() {
+        let record = record.unwrap();
+        rows.push((record[0].to_string(), record[1].to_string()));
+    }
+    for (table, bands) in [
+        ("company_payments", &GROSS_BAND_DEFS[..]),
+        ("net", &NET_BAND_DEFS[..]),
+    ] {
+        let labels: Vec<&str> = rows
+            .iter()
+            .filter(|(t, _)| t == table)
+            .map(|(_, row)| row.as_str())
+            .collect();
+        let expected: Vec<&str> = bands
+            .iter()
+            .map(|b| b.label)
+            .chain(["mean", "median"])
+            .collect();
+        assert_eq!(labels, expected, "{table} rows");
+    }
     let json = std::fs::read_to_string(tmp.path().join("typical/summary.json")).unwrap();
     assert!(json.contains("\"outcome_bands\""));
     assert!(json.contains("\"economics.starter_kit\""));
@@ -145,12 +161,40 @@ fn run_writes_the_income_disclosure_csv() {
 
 #[test]
 fn validate_passes_on_the_shipped_build() {
-    Command::cargo_bin("mlm-sim")
+    let out = Command::cargo_bin("mlm-sim")
         .unwrap()
         .arg("validate")
         .assert()
         .success()
-        .stdout(predicates::str::contains("12 of 12 checks passed"));
+        .get_output()
+        .stdout
+        .clone();
+    let stdout = String::from_utf8(out).unwrap();
+    let results: Vec<&str> = stdout
+        .lines()
+        .filter_map(|l| l.split_whitespace().last())
+        .filter(|word| matches!(*word, "PASS" | "FAIL"))
+        .collect();
+    assert!(!results.is_empty(), "no check rows in\n{stdout}");
+    assert!(results.iter().all(|r| *r == "PASS"), "{stdout}");
+    // Every shipped calibration target is checked, besides the closed-form checks.
+    let targets =
+        mlm_sim::calibrate::Targets::parse(mlm_sim::validate::TYPICAL_TARGETS, "aarp-2018.toml")
+            .unwrap();
+    let calibration_rows = stdout
+        .lines()
+        .filter(|l| l.starts_with("calibration"))
+        .count();
+    assert_eq!(calibration_rows, targets.targets.len(), "{stdout}");
+    assert!(
+        results.len() > calibration_rows,
+        "no closed-form checks in\n{stdout}"
+    );
+    let n = results.len();
+    assert!(
+        stdout.contains(&format!("{n} of {n} checks passed")),
+        "{stdout}"
+    );
 }
 
 #[test]

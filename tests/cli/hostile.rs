@@ -172,34 +172,90 @@ fn result_folder_that_is_a_file_fails_naming_it() {
     assert_eq!(hidden_entries(tmp.path()), Vec::<String>::new());
 }
 
+/// User and group id the read-only test runs the binary as when the test itself runs as root
+/// (CI does): root ignores permission bits, so only an unprivileged process meets the refusal.
+/// 65534 is `nobody` on Debian-like systems; the id needs no account to exist.
+#[cfg(unix)]
+const UNPRIVILEGED_ID: u32 = 65534;
+
+/// Write `message` straight to the terminal: the test harness captures `eprintln!` of a test
+/// that passes, and a skipped check must not pass unnoticed.
+#[cfg(unix)]
+fn shout(message: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "\n*** {message} ***\n");
+}
+
 #[cfg(unix)]
 #[test]
 fn read_only_output_folder_fails_naming_it() {
     use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("locked");
     fs::create_dir(&out).unwrap();
     fs::set_permissions(&out, fs::Permissions::from_mode(0o555)).unwrap();
-    // Root ignores permission bits, so the case cannot be produced; say so rather than pass
-    // silently.
-    if fs::write(out.join("probe"), b"").is_ok() {
-        eprintln!("skipped: running as root (or on a filesystem without permissions), so a read-only folder is still writable");
-        fs::set_permissions(&out, fs::Permissions::from_mode(0o755)).unwrap();
-        return;
+    let privileged = fs::write(out.join("probe"), b"").is_ok();
+    fs::remove_file(out.join("probe")).ok();
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_mlm-sim"));
+    let mut scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/numbers-game.toml");
+    if privileged {
+        // Root (or a process allowed to override permissions): run the binary as an
+        // unprivileged user. It cannot be expected to reach the checkout (often under /root),
+        // so the binary and the scenario are copied into the temporary folder, opened up to
+        // be read and entered by anyone.
+        fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o755)).unwrap();
+        let binary = tmp.path().join("mlm-sim");
+        fs::copy(env!("CARGO_BIN_EXE_mlm-sim"), &binary).unwrap();
+        fs::set_permissions(&binary, fs::Permissions::from_mode(0o755)).unwrap();
+        let copied = tmp.path().join("numbers-game.toml");
+        fs::copy(&scenario, &copied).unwrap();
+        fs::set_permissions(&copied, fs::Permissions::from_mode(0o644)).unwrap();
+        scenario = copied;
+        command = std::process::Command::new(&binary);
+        command
+            .uid(UNPRIVILEGED_ID)
+            .gid(UNPRIVILEGED_ID)
+            .current_dir(tmp.path());
+        // Control: the unprivileged user can run and write into an open folder, so the
+        // refusal below comes from the locked folder and from nothing else.
+        let open = tmp.path().join("open");
+        fs::create_dir(&open).unwrap();
+        fs::set_permissions(&open, fs::Permissions::from_mode(0o777)).unwrap();
+        let mut control = std::process::Command::new(&binary);
+        control
+            .uid(UNPRIVILEGED_ID)
+            .gid(UNPRIVILEGED_ID)
+            .current_dir(tmp.path())
+            .args(["run", "--quiet", "--no-charts", "--careers", "10"])
+            .arg(&scenario)
+            .arg("--out")
+            .arg(&open);
+        match control.output() {
+            Ok(o) if o.status.success() => {}
+            Ok(o) => panic!(
+                "as uid {UNPRIVILEGED_ID} the binary cannot even write to an open folder: {}",
+                String::from_utf8_lossy(&o.stderr)
+            ),
+            Err(e) => {
+                // Switching users is refused (a user namespace without that id, or no
+                // CAP_SETUID): the refusal cannot be produced here. Say so loudly.
+                fs::set_permissions(&out, fs::Permissions::from_mode(0o755)).unwrap();
+                shout(&format!(
+                    "SKIPPED read_only_output_folder_fails_naming_it: this process can write \
+                     to a read-only folder and cannot run the binary as uid \
+                     {UNPRIVILEGED_ID} ({e}), so the refusal was NOT tested"
+                ));
+                return;
+            }
+        }
     }
-    let assert = Command::cargo_bin("mlm-sim")
-        .unwrap()
-        .args([
-            "run",
-            "--quiet",
-            "scenarios/numbers-game.toml",
-            "--careers",
-            "10",
-        ])
+    command
+        .args(["run", "--quiet", "--no-charts", "--careers", "10"])
+        .arg(&scenario)
         .arg("--out")
-        .arg(&out)
-        .assert()
-        .code(2);
+        .arg(&out);
+    let assert = Command::from_std(command).assert().code(2);
     fs::set_permissions(&out, fs::Permissions::from_mode(0o755)).unwrap();
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr);
     assert!(stderr.contains("locked"), "{stderr}");

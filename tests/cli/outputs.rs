@@ -246,10 +246,26 @@ fn run_draws_every_chart_as_png_and_svg_and_embeds_them_in_a_self_contained_repo
     }
     let report = std::fs::read_to_string(res.join("report.html")).unwrap();
     assert_eq!(report.matches("<svg").count(), CHARTS.len());
+    // Drawn once: the page holds each chart file's very bytes, not a second drawing.
+    for chart in CHARTS {
+        let svg = std::fs::read_to_string(res.join(format!("{chart}.svg"))).unwrap();
+        assert!(
+            report.contains(&svg),
+            "report.html does not embed {chart}.svg as it is"
+        );
+    }
+    // The SVG namespace declaration names a namespace and fetches nothing; nothing else may
+    // point outside the page.
+    let namespace = " xmlns=\"http://www.w3.org/2000/svg\"";
+    assert_eq!(report.matches(namespace).count(), CHARTS.len());
+    let without_namespace = report.replace(namespace, "");
     for outside in [
         "http:", "https:", "src=", "href=", "<script", "<link", "url(",
     ] {
-        assert!(!report.contains(outside), "report.html contains {outside}");
+        assert!(
+            !without_namespace.contains(outside),
+            "report.html contains {outside}"
+        );
     }
     assert!(report.contains("quit within a year"));
     assert!(report.contains("the main reason:"));
@@ -269,6 +285,25 @@ fn format_chooses_the_chart_files() {
         assert!(res.join(format!("{chart}.svg")).exists());
         assert!(!res.join(format!("{chart}.png")).exists());
     }
+}
+
+#[test]
+fn png_only_charts_still_appear_in_the_report() {
+    let (_dir, res) = run(&[
+        "--careers",
+        "300",
+        "--format",
+        "png",
+        "--chart-size",
+        "640x360",
+    ]);
+    for chart in CHARTS {
+        assert!(res.join(format!("{chart}.png")).exists());
+        assert!(!res.join(format!("{chart}.svg")).exists());
+    }
+    let report = std::fs::read_to_string(res.join("report.html")).unwrap();
+    assert_eq!(report.matches("<svg").count(), CHARTS.len());
+    assert_eq!(report.matches("</svg>").count(), CHARTS.len());
 }
 
 #[test]

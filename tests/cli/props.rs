@@ -284,6 +284,23 @@ proptest! {
     }
 }
 
+/// `text` with its one line `line` (newline included) replaced by `replacement`; panics,
+/// showing the text, when the line is missing or appears more than once, so a change in how
+/// the scenario is written cannot turn an edit into a silent no-op.
+fn replace_line(text: &str, line: &str, replacement: &str) -> String {
+    let starts = text
+        .match_indices(line)
+        .filter(|(i, _)| *i == 0 || text[..*i].ends_with('\n'))
+        .count();
+    assert_eq!(starts, 1, "expected the line {line:?} once in\n{text}");
+    let at = if text.starts_with(line) {
+        0
+    } else {
+        text.find(&format!("\n{line}")).unwrap() + 1
+    };
+    format!("{}{replacement}{}", &text[..at], &text[at + line.len()..])
+}
+
 /// Corners of the valid space: every parameter at its largest (or smallest) allowed value,
 /// the longest horizon and the deepest downline. Exponential customer growth through
 /// referrals, huge Poisson means and million-dollar flows must not overflow or turn into NaN.
@@ -324,36 +341,47 @@ fn extreme_valid_scenarios_run_cleanly() {
             scenario::parse(&text, "corner.toml", &[]).unwrap_or_else(|e| panic!("{e}\n{text}"));
         assert_runs_cleanly(s).unwrap();
     }
-    // Same with the loss and goal mechanisms off, so careers run the full 600 months.
+    // Same with the loss and goal mechanisms off, so careers run the full 600 months. Each
+    // edit must find its line, or the scenario would silently keep the mechanism on.
     for customers in [true, false] {
-        let text = corner(true, customers)
-            .replace("economics.loss_tolerance = 10000000.0", "")
-            .replace("goals.disillusionment = 1.0", "goals.disillusionment = 0.0")
-            .replace("motivation.quit_below = 1.0", "motivation.quit_below = 0.0")
-            .replace(
-                "consistency.inactive_below = 1.0",
-                "consistency.inactive_below = 0.0",
-            )
-            .replace(
-                "downline.neglect_dropout = 1.0",
-                "downline.neglect_dropout = 0.0",
-            )
-            .replace(
-                "attrition.life_events_per_month = 1.0",
-                "attrition.life_events_per_month = 0.0",
-            )
-            .replace(
-                "economics.monthly_purchase = 10000000.0",
-                "economics.monthly_purchase = 0.0",
-            )
-            .replace(
-                "economics.monthly_expenses = 10000000.0",
-                "economics.monthly_expenses = 0.0",
-            )
-            .replace(
-                "economics.starter_kit = 10000000.0",
-                "economics.starter_kit = 0.0",
-            );
+        let mut text = corner(true, customers);
+        for (line, replacement) in [
+            ("economics.loss_tolerance = 10000000.0\n", ""),
+            (
+                "goals.disillusionment = 1.0\n",
+                "goals.disillusionment = 0.0\n",
+            ),
+            (
+                "motivation.quit_below = 1.0\n",
+                "motivation.quit_below = 0.0\n",
+            ),
+            (
+                "consistency.inactive_below = 1.0\n",
+                "consistency.inactive_below = 0.0\n",
+            ),
+            (
+                "downline.neglect_dropout = 1.0\n",
+                "downline.neglect_dropout = 0.0\n",
+            ),
+            (
+                "attrition.life_events_per_month = 1.0\n",
+                "attrition.life_events_per_month = 0.0\n",
+            ),
+            (
+                "economics.monthly_purchase = 10000000.0\n",
+                "economics.monthly_purchase = 0.0\n",
+            ),
+            (
+                "economics.monthly_expenses = 10000000.0\n",
+                "economics.monthly_expenses = 0.0\n",
+            ),
+            (
+                "economics.starter_kit = 10000000.0\n",
+                "economics.starter_kit = 0.0\n",
+            ),
+        ] {
+            text = replace_line(&text, line, replacement);
+        }
         let s =
             scenario::parse(&text, "corner.toml", &[]).unwrap_or_else(|e| panic!("{e}\n{text}"));
         assert_runs_cleanly(s).unwrap();

@@ -125,22 +125,51 @@ fn quiet_prints_nothing() {
         .exists());
 }
 
-#[test]
-fn check_prints_every_resolved_parameter() {
-    mlm()
-        .args([
-            "check",
-            &scenario_path("numbers-game"),
-            "--set",
-            "rejection.sting=0.03",
-        ])
+/// The value `check` prints for `key`: the text between `=` and the `#` of the comment on the
+/// line that starts with the key, or `None` when no line does.
+fn resolved_value(check_output: &str, key: &str) -> Option<String> {
+    check_output.lines().find_map(|line| {
+        let rest = line.trim_start().strip_prefix(key)?;
+        let value = rest.trim_start().strip_prefix('=')?;
+        Some(value.split('#').next()?.trim().to_string())
+    })
+}
+
+fn check_stdout(args: &[&str]) -> String {
+    let out = mlm()
+        .arg("check")
+        .arg(scenario_path("numbers-game"))
+        .args(args)
         .assert()
         .success()
         .stdout(predicate::str::contains("OK"))
-        .stdout(predicate::str::contains("rejection.sting"))
-        .stdout(predicate::str::contains("0.03"))
-        .stdout(predicate::str::contains("prospecting.join_probability"))
-        .stdout(predicate::str::contains("{ beta = [1, 149] }"));
+        .get_output()
+        .stdout
+        .clone();
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn check_prints_every_resolved_parameter() {
+    let plain = check_stdout(&[]);
+    let set = check_stdout(&["--set", "rejection.sting=0.03"]);
+    // The override must show on the key's own line, and the file's value must differ from it,
+    // or the test would pass without the override doing anything.
+    assert_eq!(
+        resolved_value(&set, "rejection.sting").as_deref(),
+        Some("0.03"),
+        "{set}"
+    );
+    let from_file = resolved_value(&plain, "rejection.sting").expect("rejection.sting line");
+    assert_ne!(
+        from_file, "0.03",
+        "pick an override the scenario does not already use"
+    );
+    assert_eq!(
+        resolved_value(&set, "prospecting.join_probability").as_deref(),
+        Some("{ beta = [1, 149] }"),
+        "{set}"
+    );
 }
 
 #[test]

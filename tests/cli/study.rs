@@ -156,6 +156,21 @@ fn compare_writes_every_file_and_the_csv_agrees_with_the_terminal_table() {
     );
     let html = fs::read_to_string(folder.join("report.html")).unwrap();
     assert!(html.contains("<svg") && !html.contains("<script"));
+    // The page inlines the chart files' very bytes, never a second drawing.
+    let svg_files: Vec<_> = fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "svg"))
+        .collect();
+    assert_eq!(html.matches("<svg").count(), svg_files.len());
+    for svg in &svg_files {
+        let bytes = fs::read_to_string(svg).unwrap();
+        assert!(
+            html.contains(&bytes),
+            "report.html does not embed {}",
+            svg.display()
+        );
+    }
     assert!(html.contains("Relationship recruiting"));
 }
 
