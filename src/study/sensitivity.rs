@@ -18,7 +18,7 @@
 use anyhow::{bail, Result};
 
 use super::precision::Stopped;
-use super::{chart_file_wanted, chart_files, footnote, short_num, Study, StudyReport};
+use super::{chart_files, footnote, short_num, Study, StudyReport};
 use crate::charts::{self, ChartText, TornadoRow};
 use crate::engine::PairedTally;
 use crate::export::charts::ChartSet;
@@ -408,16 +408,12 @@ impl Study for SensitivityStudy {
             to_csv(&effects, base.careers, delta)?,
         )];
         if let Some(set) = set {
-            files.extend(
-                chart_files(
-                    set,
-                    "tornado.svg",
-                    |t, z, f| charts::tornado(t, z, f, &rows),
-                    &chart_text,
-                )?
-                .into_iter()
-                .filter(|(file, _)| chart_file_wanted(set, file)),
-            );
+            files.extend(chart_files(
+                set,
+                "tornado.svg",
+                |t, z, f| charts::tornado(t, z, f, &rows),
+                &chart_text,
+            )?);
         }
         let mut text = format!(
             "Sensitivity of {} — each lever x {:.2} and x {:.2}; {} careers x {} months, seed {}, same careers in every variant\n",

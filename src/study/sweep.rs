@@ -10,7 +10,7 @@
 use anyhow::{bail, Result};
 
 use super::precision::Stopped;
-use super::{chart_file_wanted, chart_files, check_pairable, footnote, short_num, MAX_VARIANTS};
+use super::{chart_files, check_pairable, footnote, short_num, MAX_VARIANTS};
 use super::{Study, StudyReport};
 use crate::charts::{self, BandSeries, ChartText};
 use crate::engine::PairedTally;
@@ -525,11 +525,7 @@ impl Study for SweepStudy {
             to_csv(&self.axes, &rows, stopped.careers)?,
         )];
         if let Some(set) = set {
-            files.extend(
-                charts(set, &self.axes, &rows, name, &foot)?
-                    .into_iter()
-                    .filter(|(f, _)| chart_file_wanted(set, f)),
-            );
+            files.extend(charts(set, &self.axes, &rows, name, &foot)?);
         }
         let mut text = format!(
             "Sweep of {name} — {} careers x {} months at each of {} points, seed {}, same careers at every point\n",
