@@ -10,6 +10,7 @@ pub mod cli;
 pub mod engine;
 pub mod export;
 pub mod model;
+pub mod outcome;
 pub mod scenario;
 pub mod shard;
 pub mod stats;

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::EndReason;
+use crate::outcome::EndReason;
 use crate::scenario::Scenario;
 use crate::stats::disclosure::{Band, GROSS_BAND_DEFS, NET_BAND_DEFS, SMALL_PROFIT};
 use crate::stats::{wilson, MoneySketch, ShareEstimate, Tally, Z95};

@@ -794,7 +794,7 @@ impl<'a> Resolver<'a> {
             path: "economics.break_even_band",
             min: 0.0,
             max: params::MONEY_MAX,
-            default: crate::stats::disclosure::BREAK_EVEN_BAND,
+            default: crate::outcome::BREAK_EVEN_BAND,
             unit: Unit::Money,
             doc: "half-width of \"broke even\" in outcome bands",
         })? {
