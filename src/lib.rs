@@ -9,6 +9,7 @@ pub mod charts;
 pub mod cli;
 pub mod engine;
 pub mod export;
+pub mod fmt;
 pub mod model;
 pub mod outcome;
 pub mod scenario;

@@ -194,7 +194,7 @@ impl Scenario {
                 let rates: Vec<String> = self
                     .commission_rates
                     .iter()
-                    .map(|r| params::fmt_num(*r))
+                    .map(|r| crate::fmt::compact(*r))
                     .collect();
                 out.push((
                     "economics.commission_rates".into(),
@@ -202,7 +202,7 @@ impl Scenario {
                 ));
                 out.push((
                     "economics.break_even_band".into(),
-                    params::fmt_num(self.break_even_band),
+                    crate::fmt::compact(self.break_even_band),
                 ));
             }
             if *id == ParamId::LossTolerance {
@@ -605,8 +605,8 @@ impl<'a> Resolver<'a> {
         let range_msg = || {
             format!(
                 "allowed: {} to {} ({})",
-                params::fmt_num(spec.min),
-                params::fmt_num(spec.max),
+                crate::fmt::compact(spec.min),
+                crate::fmt::compact(spec.max),
                 spec.unit.label()
             )
         };
@@ -667,7 +667,7 @@ impl<'a> Resolver<'a> {
                 found.origin,
                 format!(
                     "{} is out of range{neg}; {}",
-                    params::fmt_num(x),
+                    crate::fmt::compact(x),
                     range_msg()
                 ),
             ));
