@@ -12,5 +12,6 @@ mod cli {
     mod run;
     mod shard;
     mod study;
+    mod summary_schema;
     mod support;
 }
