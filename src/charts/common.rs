@@ -470,6 +470,11 @@ pub use crate::fmt::{
     percent_units as fmt_percent_units, tick_number as fmt_number,
 };
 
+/// The error for data a chart cannot draw (mismatched lengths and the like), naming the chart.
+pub fn invalid(chart: &'static str, message: String) -> super::ChartError {
+    super::ChartError::InvalidInput { chart, message }
+}
+
 /// Finite values only; plotters draws garbage (or panics in integer
 /// conversions) on NaN and infinities.
 pub fn finite(v: f64) -> Option<f64> {
