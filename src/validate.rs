@@ -114,11 +114,7 @@ impl Report {
 }
 
 fn num(v: f64) -> String {
-    if v.abs() >= 100.0 {
-        format!("{v:.1}")
-    } else {
-        format!("{v:.4}")
-    }
+    crate::fmt::measured(v)
 }
 
 fn build(text: &str) -> Result<Scenario> {
