@@ -19,7 +19,8 @@ use anyhow::{Context, Result};
 
 use crate::calibrate::Targets;
 use crate::engine::{self, Hooks};
-use crate::model::{CareerOutcome, Model};
+use crate::model::Model;
+use crate::outcome::CareerOutcome;
 use crate::scenario::{self, Override, Scenario};
 use crate::stats::Tally;
 use crate::summary::Summary;

@@ -26,9 +26,10 @@ use anyhow::{bail, Context, Result};
 
 use crate::engine::{self, Hooks};
 use crate::fmt::compact as fmt_num;
+use crate::fmt::percent as pct;
 use crate::model::Model;
 use crate::scenario::{self, Override, Param, ParamId, Scenario};
-use crate::summary::{pct, Summary};
+use crate::summary::Summary;
 
 /// A scenario text and the overrides every evaluation applies.
 #[derive(Debug, Clone)]

@@ -463,8 +463,8 @@ impl Ranged for KeyedAxis {
 
 // ---------------------------------------------------------------- numbers
 
-// Number formatting moved to `crate::fmt` (issue 10); the chart modules keep these short
-// names as re-exports until they switch.
+// Number formatting lives in `crate::fmt`; the chart modules use these short names for axis
+// and label text.
 pub use crate::fmt::{
     count as fmt_count, money_short as fmt_money, percent_fixed as fmt_share,
     percent_units as fmt_percent_units, tick_number as fmt_number,

@@ -12,7 +12,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 
-use crate::model::{CareerOutcome, Model};
+use crate::model::Model;
+use crate::outcome::CareerOutcome;
 use crate::scenario::Scenario;
 use crate::stats::Tally;
 

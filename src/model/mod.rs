@@ -14,6 +14,7 @@ pub mod estimate;
 pub mod rng;
 pub mod sampling;
 
+use crate::outcome::{CareerOutcome, EndReason, Money, PersonOutcome};
 use crate::scenario::{Dist, ParamId, Scenario, Traits};
 use rand::RngExt;
 use rng::{child_key, stream, Purpose, Stream};
@@ -26,10 +27,6 @@ use sampling::{binomial, poisson};
 /// bound the counts overflow within a few years of simulated time. No one person serves a
 /// million customers, so results of realistic scenarios never touch it.
 pub const MAX_CUSTOMERS: u64 = 1_000_000;
-
-// The outcome types moved to the leaf module `crate::outcome` (issue 10); the old paths stay
-// as re-exports until every caller has switched.
-pub use crate::outcome::{CareerOutcome, EndReason, Money, PersonOutcome};
 
 /// Per-person quantities derived once from the traits (docs/model.md, "derived quantities").
 #[derive(Debug, Clone, Copy)]

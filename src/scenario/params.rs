@@ -419,9 +419,6 @@ impl Param {
     }
 }
 
-// Moved to `crate::fmt::compact` (issue 10); re-export until the app/ move lands.
-pub use crate::fmt::compact as fmt_num;
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -283,7 +283,3 @@ impl Summary {
             .max_by(|a, b| a.1.total_cmp(&b.1))
     }
 }
-
-// Number formatting moved to `crate::fmt` (issue 10); the old names stay as re-exports until
-// the app/ move lands and every caller has switched.
-pub use crate::fmt::{money, percent as pct, thousands as group};
