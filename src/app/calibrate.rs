@@ -8,7 +8,7 @@ use clap::Args;
 use mlm_sim::calibrate::{Calibration, Request};
 
 use super::context::{explain_interruption, print_out, RunContext};
-use super::flags::{set_overrides, SimFlags};
+use super::flags::{set_overrides, SimFlags, ThreadFlags};
 
 /// `mlm-sim calibrate`.
 #[derive(Debug, Args)]
@@ -42,9 +42,8 @@ pub struct ValidateArgs {
     /// with this file. Meant for testing that a wrong target makes validation fail.
     #[arg(long, value_name = "TARGETS.toml")]
     pub targets: Option<PathBuf>,
-    /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long, value_name = "N")]
-    pub threads: Option<usize>,
+    #[command(flatten)]
+    pub threads: ThreadFlags,
 }
 
 /// Run `mlm-sim calibrate`: validate everything, check the work of one evaluation, fit, then
