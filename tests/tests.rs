@@ -10,6 +10,8 @@ mod cli {
     mod outputs;
     mod props;
     mod run;
+    mod serve;
+    mod serve_support;
     mod shard;
     mod study;
     mod support;
