@@ -341,9 +341,11 @@ async fn run(
     if req.careers == Some(0) {
         return Err(ApiError::bad("careers must be at least 1"));
     }
-    let full = simulate::resolve(&st.catalog, &req.current, None, st.limits)?;
-    let full_careers = full.scenario.careers;
-    let b = simulate::resolve(&st.catalog, &req.current, req.careers, st.limits)?.scenario;
+    let (own_careers, full_careers) = simulate::own_careers(&st.catalog, &req.current, st.limits)?;
+    // At the scenario's own count there is no `careers` override, so charts and files carry
+    // the same footnote as `run` on the scenario file.
+    let careers = req.careers.filter(|&n| n != own_careers);
+    let b = simulate::resolve(&st.catalog, &req.current, careers, st.limits)?.scenario;
     let a = match &req.pinned {
         Some(p) => {
             let a = simulate::resolve(&st.catalog, p, Some(b.careers), st.limits)?.scenario;
@@ -449,7 +451,9 @@ async fn download(
     let Json(req) = req?;
     check_session(&req.session)?;
     let what = wanted(&req.file)?;
-    let resolved = simulate::resolve(&st.catalog, &req.current, req.careers, st.limits)?;
+    let (own_careers, _) = simulate::own_careers(&st.catalog, &req.current, st.limits)?;
+    let careers = req.careers.filter(|&n| n != own_careers);
+    let resolved = simulate::resolve(&st.catalog, &req.current, careers, st.limits)?;
     let slug = resolved.scenario.slug();
     let bytes = match what {
         Wanted::Toml => toml_out::scenario_toml(&resolved)

@@ -191,6 +191,26 @@ pub fn resolve<'a>(
     })
 }
 
+/// The careers `side` asks for without a `careers` override (the scenario's own count, or
+/// what its settings set), and that count capped at the server's limit: refinement goes up
+/// to the capped count, and a request for exactly the own count needs no override.
+pub fn own_careers(
+    catalog: &Catalog,
+    side: &Settings,
+    limits: Limits,
+) -> Result<(u64, u64), Rejected> {
+    let own = match side.settings.get("careers") {
+        Some(text) => text.trim().parse::<u64>().map_err(|_| {
+            Rejected(format!(
+                "careers={text}: give a whole number of careers from 1 to {}",
+                limits.max_careers
+            ))
+        })?,
+        None => catalog.get(&side.scenario).map_or(0, |e| e.base.careers),
+    };
+    Ok((own, own.min(limits.max_careers)))
+}
+
 /// A validation error as the page shows it: the key and what is wrong, without the file
 /// name (the page knows which scenario it is on) but with the setting as typed.
 fn message(e: &scenario::ScenarioError) -> String {

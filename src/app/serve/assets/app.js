@@ -297,7 +297,47 @@ function render(res) {
   for (const fig of [...box.querySelectorAll("figure")]) {
     if (!seen.has(fig.dataset.chart)) fig.remove();
   }
+  buildTabs(res.charts.map((c) => c.stem));
   buildDownloads(res);
+}
+
+// In presentation mode one chart fills the screen; big tabs (or keys 1-9) pick which.
+const TAB_NAMES = {
+  "failure-rate-distribution": "Failure rate by class",
+  "survival": "Still in business",
+  "quit-reasons": "Why careers ended",
+  "net-income": "Net income",
+  "income-disclosure": "Income disclosure",
+};
+
+function tabName(stem) {
+  if (TAB_NAMES[stem]) return TAB_NAMES[stem];
+  const m = /^failure-rate-(.*)$/.exec(stem);
+  return m ? "Failure rate: " + m[1] : stem;
+}
+
+function buildTabs(stems) {
+  const nav = $("chart-tabs");
+  if (!stems.includes(state.focus)) state.focus = stems[0];
+  if (nav.dataset.stems !== stems.join(",")) {
+    nav.dataset.stems = stems.join(",");
+    nav.textContent = "";
+    stems.forEach((stem, i) => {
+      const b = el("button", { type: "button", "data-tab": stem }, `${i + 1} · ${tabName(stem)}`);
+      b.addEventListener("click", () => { state.focus = stem; showFocus(); });
+      nav.appendChild(b);
+    });
+  }
+  showFocus();
+}
+
+function showFocus() {
+  for (const b of document.querySelectorAll("#chart-tabs button")) {
+    b.classList.toggle("on", b.dataset.tab === state.focus);
+  }
+  for (const f of document.querySelectorAll("#charts figure")) {
+    f.classList.toggle("focus", f.dataset.chart === state.focus);
+  }
 }
 
 // ---- downloads ----------------------------------------------------------------------------
@@ -402,8 +442,11 @@ async function start() {
   });
   $("present").addEventListener("click", togglePresentation);
   document.addEventListener("keydown", (ev) => {
-    if ((ev.key === "p" || ev.key === "P") && !(ev.target instanceof HTMLInputElement) &&
-        !(ev.target instanceof HTMLSelectElement)) togglePresentation();
+    if (ev.target instanceof HTMLInputElement || ev.target instanceof HTMLSelectElement) return;
+    if (ev.key === "p" || ev.key === "P") togglePresentation();
+    const n = Number(ev.key);
+    const tabs = document.querySelectorAll("#chart-tabs button");
+    if (n >= 1 && n <= tabs.length) tabs[n - 1].click();
   });
   window.addEventListener("pagehide", () => {
     navigator.sendBeacon && navigator.sendBeacon("/api/cancel",
