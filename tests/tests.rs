@@ -2,6 +2,7 @@
 
 mod cli {
     mod bad_input;
+    mod browser;
     mod closed_forms;
     mod ground;
     mod hostile;
