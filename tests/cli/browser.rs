@@ -11,6 +11,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use headless_chrome::protocol::cdp::Emulation;
 use headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption;
 use headless_chrome::{Browser, LaunchOptions, Tab};
 
@@ -21,7 +22,9 @@ fn cannot_run(why: String) -> Option<Browser> {
     if std::env::var_os("CI").is_some() {
         panic!("CI is set but the browser test cannot run: {why}");
     }
-    eprintln!(
+    // Written straight to stderr, not with `eprintln!`, which the test harness would swallow
+    // for a passing test: a skip must be seen.
+    let banner = format!(
         "\n==================== BROWSER TEST SKIPPED ====================\n\
          {why}\n\
          Install Chromium (Debian: apt-get install chromium) or set CHROME to a Chrome or \
@@ -29,6 +32,7 @@ fn cannot_run(why: String) -> Option<Browser> {
          instead of skipping.\n\
          ==============================================================\n"
     );
+    let _ = std::io::Write::write_all(&mut std::io::stderr(), banner.as_bytes());
     None
 }
 
@@ -94,6 +98,24 @@ fn a_lever_moved_in_a_real_browser_changes_the_headline_and_a_chart() {
     };
     let server = Server::start(&[]);
     let tab = browser.new_tab().unwrap();
+    // The projector's resolution, as the page's own viewport (the window is larger).
+    tab.call_method(Emulation::SetDeviceMetricsOverride {
+        width: 1920,
+        height: 1080,
+        device_scale_factor: 1.0,
+        mobile: false,
+        scale: None,
+        screen_width: None,
+        screen_height: None,
+        position_x: None,
+        position_y: None,
+        dont_set_visible_size: None,
+        screen_orientation: None,
+        viewport: None,
+        display_feature: None,
+        device_posture: None,
+    })
+    .unwrap();
     tab.navigate_to(&format!("{}/?scenario=typical", server.url))
         .unwrap()
         .wait_until_navigated()
