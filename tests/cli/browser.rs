@@ -157,6 +157,34 @@ fn a_lever_moved_in_a_real_browser_changes_the_headline_and_a_chart() {
         serde_json::Value::Bool(true)
     );
 
+    // A/B: pin these settings as A, move the lever further for B.
+    tab.wait_for_element("#pin").unwrap().click().unwrap();
+    wait_until(&tab, "!document.getElementById('ab').hidden", 30);
+    wait_until(&tab, REFINED, 90);
+    let field = tab
+        .wait_for_element(r#"input.field[data-key="rejection.sting"]"#)
+        .unwrap();
+    field
+        .call_js_fn("function() { this.value = ''; }", vec![], false)
+        .unwrap();
+    field.type_into("0.12").unwrap();
+    tab.press_key("Enter").unwrap();
+    wait_until(
+        &tab,
+        "document.getElementById('verdict').textContent.includes('more failures')",
+        60,
+    );
+    wait_until(&tab, REFINED, 90);
+    let rows = eval(
+        &tab,
+        "document.querySelectorAll('#ab-table tbody tr').length",
+    );
+    assert!(rows.as_u64().unwrap() >= 4, "{rows}");
+    let png = tab
+        .capture_screenshot(CaptureScreenshotFormatOption::Png, None, None, true)
+        .unwrap();
+    std::fs::write(artefact_dir().join("ab-mode.png"), png).unwrap();
+
     // Presentation mode, as the room sees it.
     tab.wait_for_element("#present").unwrap().click().unwrap();
     wait_until(&tab, "document.body.classList.contains('present')", 5);

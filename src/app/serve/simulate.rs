@@ -289,12 +289,23 @@ impl Headline {
                     s.months
                 ),
                 precision: format!(
-                    "±{:.1} points with {} careers",
-                    50.0 * (hi - lo),
+                    "±{} points with {} careers",
+                    half_width_points(hi - lo),
                     group(s.careers as f64, 0)
                 ),
             },
         }
+    }
+}
+
+/// Half an interval's width in percentage points, with a second decimal when the first
+/// would read "±0.0".
+fn half_width_points(width: f64) -> String {
+    let points = 50.0 * width;
+    if points < 0.1 {
+        format!("{points:.2}")
+    } else {
+        format!("{points:.1}")
     }
 }
 
@@ -412,8 +423,13 @@ pub fn run(
             (s, charts, None)
         }
         Some(a) => {
-            let scenarios = [a.clone(), b.clone()];
-            let models = [Model::new(a), Model::new(b)];
+            // Both sides are often the same scenario: name them A and B so legends and the
+            // verdict tell them apart.
+            let mut scenarios = [a.clone(), b.clone()];
+            for (s, side) in scenarios.iter_mut().zip(["A", "B"]) {
+                s.name = format!("{side} · {}", s.name);
+            }
+            let models = [Model::new(&scenarios[0]), Model::new(&scenarios[1])];
             let paired = engine::run_paired(&scenarios, &models, 0..b.careers, &hooks)?;
             let summaries: Vec<Summary> = scenarios
                 .iter()

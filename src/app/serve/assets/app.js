@@ -310,10 +310,12 @@ const TAB_NAMES = {
   "income-disclosure": "Income disclosure",
 };
 
-function tabName(stem) {
+function tabName(stem, stems) {
   if (TAB_NAMES[stem]) return TAB_NAMES[stem];
-  const m = /^failure-rate-(.*)$/.exec(stem);
-  return m ? "Failure rate: " + m[1] : stem;
+  // A/B mode draws one failure-rate chart per side, A's first.
+  const sides = stems.filter((s) => s.startsWith("failure-rate-"));
+  const i = sides.indexOf(stem);
+  return i >= 0 ? "Failure rate " + (i === 0 ? "A" : "B") : stem;
 }
 
 function buildTabs(stems) {
@@ -323,7 +325,7 @@ function buildTabs(stems) {
     nav.dataset.stems = stems.join(",");
     nav.textContent = "";
     stems.forEach((stem, i) => {
-      const b = el("button", { type: "button", "data-tab": stem }, `${i + 1} · ${tabName(stem)}`);
+      const b = el("button", { type: "button", "data-tab": stem }, `${i + 1} · ${tabName(stem, stems)}`);
       b.addEventListener("click", () => { state.focus = stem; showFocus(); });
       nav.appendChild(b);
     });
