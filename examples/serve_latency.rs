@@ -5,8 +5,12 @@
 //! ```text
 //! cargo build --release
 //! target/release/mlm-sim serve --port 8123 &
-//! cargo run --release --example serve_latency -- http://127.0.0.1:8123 typical 20
+//! cargo run --release --example serve_latency -- http://127.0.0.1:8123 typical 20 [SERVER_PID]
 //! ```
+//!
+//! With the server's process id (Linux), it also reports the CPU time the server spent per
+//! request, from `/proc/PID/stat`: on a shared machine wall times depend on the neighbours'
+//! load, while CPU time divided by the cores used bounds what an idle machine would take.
 //!
 //! Every move sets a different value of `rejection.sting`, so no two requests are alike; each
 //! request simulates from scratch (the server keeps no cache). Reported: the median, 90th
@@ -24,6 +28,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or_else(|| "http://127.0.0.1:8080".into());
     let scenario = args.next().unwrap_or_else(|| "typical".into());
     let moves: usize = args.next().map_or(Ok(20), |n| n.parse())?;
+    let server_pid: Option<u32> = args.next().map(|p| p.parse()).transpose()?;
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_global(Some(Duration::from_secs(120)))
         .build()
@@ -58,12 +63,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     // One warm-up move, not counted (first requests pay for page faults and connection setup).
     let (mut first_ms, mut last_ms, mut total_ms) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut first_cpu, mut last_cpu, mut total_cpu) = (Vec::new(), Vec::new(), Vec::new());
     for m in 0..=moves {
         let sting = format!("{}", 0.01 + 0.001 * m as f64);
         let started = Instant::now();
+        let cpu_start = server_pid.and_then(cpu_ms);
         let mut times = Vec::new();
+        let mut cpus = Vec::new();
         for &n in &stages {
             let t = Instant::now();
+            let c = server_pid.and_then(cpu_ms);
             let body = json!({
                 "session": "latency",
                 "current": { "scenario": scenario, "settings": { "rejection.sting": sting } },
@@ -80,6 +89,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 return Err(format!("unexpected answer: {res}").into());
             }
             times.push(t.elapsed().as_secs_f64() * 1000.0);
+            if let (Some(c0), Some(c1)) = (c, server_pid.and_then(cpu_ms)) {
+                cpus.push(c1 - c0);
+            }
         }
         if m == 0 {
             continue;
@@ -87,6 +99,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         first_ms.push(times[0]);
         last_ms.push(*times.last().unwrap_or(&0.0));
         total_ms.push(started.elapsed().as_secs_f64() * 1000.0);
+        if let (Some(c0), Some(c1)) = (cpu_start, server_pid.and_then(cpu_ms)) {
+            first_cpu.push(cpus[0]);
+            last_cpu.push(*cpus.last().unwrap_or(&0.0));
+            total_cpu.push(c1 - c0);
+        }
     }
     report(&format!("first picture ({first} careers)"), &mut first_ms);
     report(
@@ -94,6 +111,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &mut last_ms,
     );
     report("move -> full picture (all stages)", &mut total_ms);
+    if !total_cpu.is_empty() {
+        println!("server CPU time (all threads) per request:");
+        report(&format!("first picture ({first} careers)"), &mut first_cpu);
+        report(
+            &format!("full-count request alone ({full} careers)"),
+            &mut last_cpu,
+        );
+        report("move -> full picture (all stages)", &mut total_cpu);
+    }
     Ok(())
 }
 
@@ -106,4 +132,15 @@ fn report(what: &str, ms: &mut [f64]) {
         at(0.9),
         at(1.0)
     );
+}
+
+/// User + system CPU time of process `pid` so far, in milliseconds (Linux `/proc`).
+fn cpu_ms(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    // Linux reports in clock ticks of 1/100 s on every common configuration (USER_HZ).
+    Some(ticks * 10.0)
 }
