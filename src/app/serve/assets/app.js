@@ -279,7 +279,7 @@ function render(res) {
   setStatus(
     (refined ? "" : "First picture, refining… ") +
     `${group(res.careers)} of ${group(res.full_careers)} careers · failure rate ${h.words.precision.replace(/ with .*/, "")} (95%) · ` +
-    `${res.elapsed_ms} ms` + (refined ? "" : ""),
+    `computed in ${group(res.elapsed_ms)} ms`,
     res,
   );
   $("status").dataset.done = refined ? "1" : "0";
