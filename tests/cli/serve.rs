@@ -42,16 +42,24 @@ fn assert_same_numbers(page: &Value, run: &Value) {
 #[test]
 fn serve_numbers_equal_run_for_the_same_settings_and_seed() {
     let server = Server::start(&[]);
-    let (status, body) = server.post(
-        "/api/run",
-        &run_request(
-            "t1",
-            "typical",
-            &[("prospecting.join_probability", "0.05")],
-            Some(2000),
-        ),
-    );
-    assert_eq!(status, 200, "{body}");
+    // As the page refines: a first picture of 600 careers, then 2000, which continues from
+    // the first 600 (a cohort boundary) instead of starting again; the numbers must still be
+    // exactly those of a plain run of 2000.
+    let mut body = Value::Null;
+    for careers in [600, 2000] {
+        let (status, b) = server.post(
+            "/api/run",
+            &run_request(
+                "t1",
+                "typical",
+                &[("prospecting.join_probability", "0.05")],
+                Some(careers),
+            ),
+        );
+        assert_eq!(status, 200, "{b}");
+        body = b;
+    }
+    assert_eq!(body["continued_from"], 600, "the refinement started again");
     assert_eq!(body["careers"], 2000);
     assert_eq!(body["full_careers"], 100_000);
     let run = run_summary(
@@ -294,14 +302,20 @@ fn a_newer_request_from_the_same_page_stops_the_run_in_progress() {
 #[test]
 fn ab_mode_pairs_the_careers_and_reports_the_difference_as_compare_does() {
     let server = Server::start(&[]);
-    let body = json!({
-        "session": "t6",
-        "pinned": { "scenario": "typical" },
-        "current": { "scenario": "typical", "settings": { "rejection.sting": "0.05" } },
-        "careers": 2000,
-    });
-    let (status, res) = server.post("/api/run", &body);
-    assert_eq!(status, 200, "{res}");
+    let mut res = Value::Null;
+    // Refined as the page does: 700 careers, then 2000 continuing from them.
+    for careers in [700, 2000] {
+        let body = json!({
+            "session": "t6",
+            "pinned": { "scenario": "typical" },
+            "current": { "scenario": "typical", "settings": { "rejection.sting": "0.05" } },
+            "careers": careers,
+        });
+        let (status, r) = server.post("/api/run", &body);
+        assert_eq!(status, 200, "{r}");
+        res = r;
+    }
+    assert_eq!(res["continued_from"], 700, "the refinement started again");
     let ab = &res["ab"];
     let [d, lo, hi] = [0, 1, 2].map(|i| ab["failure_diff"][i].as_f64().unwrap());
     assert!(lo <= d && d <= hi);

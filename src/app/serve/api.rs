@@ -31,6 +31,14 @@ use super::page;
 use super::simulate::{self, Limits, Rejected, RunError, RunResult, Settings};
 use super::toml_out;
 
+/// Most pages whose refinement progress is kept at once.
+const MAX_KEPT_PROGRESS: usize = 256;
+
+/// `m` locked, even if a thread panicked while holding it (the maps stay usable).
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// Largest request body: a page request is a few kilobytes even with every lever moved.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// Longest session id.
@@ -52,6 +60,8 @@ pub struct AppState {
     pub slots: Arc<Semaphore>,
     /// The cancel flag of each session's run in progress.
     pub sessions: Mutex<HashMap<String, Arc<AtomicBool>>>,
+    /// Each session's careers simulated so far, which the next refinement step continues.
+    pub progress: Mutex<HashMap<String, simulate::Progress>>,
     /// Runs that finished with a result.
     pub finished: AtomicU64,
     /// Runs stopped by a newer request, a cancel or shutdown.
@@ -360,10 +370,17 @@ async fn run(
         }
         None => None,
     };
-    let result = on_pool(&st, &req.session, move |cancel| {
-        simulate::run(&b, a.as_ref(), full_careers, cancel)
+    let prior = lock(&st.progress).remove(&req.session);
+    let (result, progress) = on_pool(&st, &req.session, move |cancel| {
+        simulate::run(&b, a.as_ref(), full_careers, cancel, prior)
     })
     .await?;
+    let mut map = lock(&st.progress);
+    // A few hundred kilobytes a page; forget them all rather than grow without bound.
+    if map.len() >= MAX_KEPT_PROGRESS {
+        map.clear();
+    }
+    map.insert(req.session, progress);
     Ok(Json(result))
 }
 

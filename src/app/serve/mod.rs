@@ -106,6 +106,7 @@ pub fn serve(args: ServeArgs) -> Result<()> {
         max_runs: args.max_runs,
         slots: Arc::new(tokio::sync::Semaphore::new(args.max_runs)),
         sessions: Mutex::new(Default::default()),
+        progress: Mutex::new(Default::default()),
         finished: AtomicU64::new(0),
         cancelled: AtomicU64::new(0),
     });

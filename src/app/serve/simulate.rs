@@ -361,6 +361,8 @@ pub struct RunResult {
     pub ab: Option<AbResult>,
     /// The current settings' `summary.json`, as `run` writes it.
     pub summary: serde_json::Value,
+    /// Careers taken over from the previous refinement step (0: simulated from career 0).
+    pub continued_from: u64,
     /// Milliseconds spent simulating and drawing.
     pub elapsed_ms: u64,
 }
@@ -393,23 +395,70 @@ impl From<anyhow::Error> for RunError {
     }
 }
 
+/// The careers a page has already simulated for one set of settings: the next refinement
+/// step simulates only the careers after them and merges. Tallies merge exactly (integer
+/// counts, order-free sketches), so the result is identical to simulating from career 0.
+pub struct Progress {
+    /// Which settings these careers belong to (see [`settings_key`]).
+    pub key: String,
+    /// Careers `0..careers` are in `done`.
+    pub careers: u64,
+    /// Their tally.
+    pub done: Done,
+}
+
+/// The tally of a [`Progress`].
+pub enum Done {
+    /// One scenario.
+    Single(Box<mlm_sim::stats::Tally>),
+    /// A and B on the same careers.
+    Paired(mlm_sim::engine::PairedTally),
+}
+
+/// Identifies `b` (and `a`) apart from the number of careers: every resolved value else.
+pub fn settings_key(b: &Scenario, a: Option<&Scenario>) -> String {
+    let id = |s: &Scenario| {
+        let mut s = s.clone();
+        s.careers = 0;
+        s.fingerprint()
+    };
+    match a {
+        None => id(b),
+        Some(a) => format!("{}+{}", id(a), id(b)),
+    }
+}
+
 /// Simulate `b` (and `a`, on the same careers, in A/B mode) on the current rayon pool,
 /// stopping between cohorts once `cancel` is set. `full_careers` is the count refinement goes
-/// up to, reported back so the page can show how far it is.
+/// up to, reported back so the page can show how far it is. When `prior` holds careers of the
+/// same settings ending on a cohort boundary, only the careers after them are simulated.
 pub fn run(
     b: &Scenario,
     a: Option<&Scenario>,
     full_careers: u64,
     cancel: &AtomicBool,
-) -> Result<RunResult, RunError> {
+    prior: Option<Progress>,
+) -> Result<(RunResult, Progress), RunError> {
     let started = std::time::Instant::now();
     let hooks = Hooks {
         progress: &|_| {},
         cancel,
     };
+    let key = settings_key(b, a);
+    let prior =
+        prior.filter(|p| p.key == key && p.careers < b.careers && p.careers % b.cohort_size == 0);
+    let from = prior.as_ref().map_or(0, |p| p.careers);
+    let done;
     let (summary, charts, ab) = match a {
         None => {
-            let tally = engine::run(b, &Model::new(b), 0..b.careers, &hooks)?;
+            let mut tally = match prior {
+                Some(Progress {
+                    done: Done::Single(t),
+                    ..
+                }) => *t,
+                _ => mlm_sim::stats::Tally::for_scenario(b),
+            };
+            tally.merge(&engine::run(b, &Model::new(b), from..b.careers, &hooks)?);
             let s = Summary::new(b, &tally);
             let charts = PAGE_CHARTS
                 .iter()
@@ -420,6 +469,7 @@ pub fn run(
                     })
                 })
                 .collect::<anyhow::Result<Vec<_>>>()?;
+            done = Done::Single(Box::new(tally));
             (s, charts, None)
         }
         Some(a) => {
@@ -430,7 +480,19 @@ pub fn run(
                 s.name = format!("{side} · {}", s.name);
             }
             let models = [Model::new(&scenarios[0]), Model::new(&scenarios[1])];
-            let paired = engine::run_paired(&scenarios, &models, 0..b.careers, &hooks)?;
+            let mut paired = match prior {
+                Some(Progress {
+                    done: Done::Paired(t),
+                    ..
+                }) => t,
+                _ => mlm_sim::engine::PairedTally::new(&scenarios),
+            };
+            paired.merge(&engine::run_paired(
+                &scenarios,
+                &models,
+                from..b.careers,
+                &hooks,
+            )?);
             let summaries: Vec<Summary> = scenarios
                 .iter()
                 .zip(&paired.tallies)
@@ -459,18 +521,28 @@ pub fn run(
                 failure_diff: [d.diff, d.ci_low, d.ci_high],
             };
             let mut summaries = summaries;
+            done = Done::Paired(paired);
             (summaries.remove(1), charts, Some(ab))
         }
     };
-    Ok(RunResult {
+    let result = RunResult {
         careers: b.careers,
         full_careers,
         headline: Headline::new(&summary),
         charts,
         ab,
         summary: serde_json::to_value(&summary).map_err(anyhow::Error::from)?,
+        continued_from: from,
         elapsed_ms: started.elapsed().as_millis() as u64,
-    })
+    };
+    Ok((
+        result,
+        Progress {
+            key,
+            careers: b.careers,
+            done,
+        },
+    ))
 }
 
 /// The rows of the A/B table: the metrics a room asks about, formatted as `compare` prints.
