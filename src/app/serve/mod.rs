@@ -2,7 +2,7 @@
 //! and the odds change on the screen while the room is still looking.
 //!
 //! Layout: [`catalog`] (the scenarios and the levers on offer), [`simulate`] (a request made
-//! into validated scenarios, run, and made into headline words and charts), [`toml_out`]
+//! into validated scenarios, run, and made into [`headline`] words and charts), [`toml_out`]
 //! (the settings as a scenario file `run` reproduces), [`api`] (routes, sessions, limits) and
 //! [`page`] (the HTML, CSS and JS, compiled into the binary: the page needs no network).
 //!
@@ -12,6 +12,7 @@
 
 pub mod api;
 pub mod catalog;
+pub mod headline;
 pub mod page;
 pub mod simulate;
 pub mod toml_out;
