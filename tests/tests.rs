@@ -2,6 +2,7 @@
 
 mod cli {
     mod bad_input;
+    mod browser;
     mod closed_forms;
     mod context;
     mod ground;
@@ -12,6 +13,8 @@ mod cli {
     mod outputs;
     mod props;
     mod run;
+    mod serve;
+    mod serve_support;
     mod shard;
     mod study;
     mod summary_schema;

@@ -13,6 +13,7 @@ mod check;
 mod context;
 mod flags;
 mod run;
+mod serve;
 mod study;
 
 use std::process::ExitCode;
@@ -49,6 +50,8 @@ enum Command {
     Sweep(study::SweepArgs),
     /// Move each pitfall lever down and up and rank them by their effect (tornado chart).
     Sensitivity(study::SensitivityArgs),
+    /// Start the live workshop page: a local web server with a slider for every pitfall lever.
+    Serve(serve::ServeArgs),
     /// Print a shell completion script, e.g. `mlm-sim completions bash > /etc/bash_completion.d/mlm-sim`.
     Completions {
         /// The shell.
@@ -78,6 +81,7 @@ fn dispatch(cli: Cli) -> Result<()> {
         Command::Compare(args) => study::compare(args),
         Command::Sweep(args) => study::sweep(args),
         Command::Sensitivity(args) => study::sensitivity(args),
+        Command::Serve(args) => serve::serve(args),
         Command::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "mlm-sim", &mut out);
