@@ -342,7 +342,7 @@ fn calibration(out: &mut Vec<Check>, targets: &Targets) -> Result<()> {
             name: target.metric.name(),
             observed: m.value,
             expected: target.value,
-            tolerance: target.tolerance + SE_ALLOWED * se,
+            tolerance: target.uncertainty.scale() + SE_ALLOWED * se,
             basis: format!("target tol + 4 SE ({:.1e})", se),
         });
     }

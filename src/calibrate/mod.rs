@@ -1,334 +1,45 @@
 //! `mlm-sim calibrate`: fit scenario parameters to published outcome figures.
 //!
-//! A targets file names outcome figures (a share that lost money, survival at month 12, ...)
-//! with tolerances, and the scenario keys that may move, with bounds. The fit minimises
+//! A targets file ([`targets`]) names outcome figures (a share that lost money, survival at
+//! month 12, quit reasons among quitters, ...) each with an uncertainty, a source and a role
+//! (fitted, or held for validation), and the scenario keys that may move, with bounds. The
+//! fit minimises
 //!
 //! ```text
-//! sum over targets of ((fitted - target) / tolerance)^2
+//! sum over fitted targets of ((model - published) / sqrt(uncertainty^2 + model_se^2))^2
 //! ```
 //!
-//! with Nelder-Mead ([`nelder_mead`]). Every evaluation simulates the **same** career indices
-//! with the **same** seed (common random numbers): the difference between two parameter sets
-//! is then not drowned by fresh sampling noise, and the objective is a deterministic function
-//! of the parameters, which a simplex search needs. The fitted scenario is written by editing
-//! the original text with `toml_edit`, so its comments survive.
+//! with Nelder-Mead ([`nelder_mead`]), restarted from several starting points spread over the
+//! bounds (derived from the seed, so a fit is reproducible). Every evaluation simulates the
+//! **same** career indices with the **same** seed (common random numbers): the difference
+//! between two parameter sets is then not drowned by fresh sampling noise, and the objective
+//! is a deterministic function of the parameters, which a simplex search needs.
+//!
+//! A small objective does not mean the keys are known: [`identify`] reads the local
+//! sensitivity matrix at the fit and says which keys trade off or wander. A fit with more free
+//! keys than independent fitted targets is refused unless forced, because it cannot pin them.
+//! The fitted scenario is written by editing the original text with `toml_edit`, so its
+//! comments survive.
 
+pub mod identify;
+pub mod metric;
 pub mod nelder_mead;
+pub mod targets;
+pub mod validation;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
 use anyhow::{bail, Context, Result};
-use serde::Deserialize;
 
 use crate::engine::{self, Hooks};
 use crate::model::Model;
 use crate::scenario::{self, params::fmt_num, Override, Param, ParamId, Scenario};
-use crate::stats::{wilson, Z95};
-use crate::summary::{pct, Summary};
-
-/// An outcome figure a scenario can be fitted to. All are shares of followed careers unless
-/// said otherwise.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Metric {
-    /// `failure_rate`: quit before the horizon, or net <= 0 at it.
-    FailureRate,
-    /// `quit_share`: quit before the horizon.
-    QuitShare,
-    /// `profitable_share`: whole-career net > 0.
-    ProfitableShare,
-    /// `lost_money`: whole-career net below minus the break-even band.
-    LostMoney,
-    /// `broke_even`: whole-career net within the break-even band.
-    BrokeEven,
-    /// `profited`: whole-career net above the break-even band.
-    Profited,
-    /// `profited_under_5000`: share of the `profited` whose net is under $5,000.
-    ProfitedUnder5000,
-    /// `survival_month_N`: still active at the end of month N (1-based).
-    SurvivalMonth(u32),
-    /// `company_payments_zero`: no payments from the company at all.
-    CompanyPaymentsZero,
-    /// `company_payments_at_most_1000`: company payments of $1,000 a year or less.
-    CompanyPaymentsAtMost1000,
-}
-
-/// The metric names a targets file may use, for error messages.
-pub const METRIC_NAMES: &str = "failure_rate, quit_share, profitable_share, lost_money, broke_even, profited, profited_under_5000, survival_month_N (N = 1..months), company_payments_zero, company_payments_at_most_1000";
-
-/// A measured value with its 95% interval.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Measured {
-    /// Point value.
-    pub value: f64,
-    /// 95% interval, [low, high].
-    pub ci: [f64; 2],
-}
-
-impl Metric {
-    /// Parse a metric name as written in a targets file.
-    pub fn parse(name: &str) -> Option<Metric> {
-        Some(match name {
-            "failure_rate" => Metric::FailureRate,
-            "quit_share" => Metric::QuitShare,
-            "profitable_share" => Metric::ProfitableShare,
-            "lost_money" => Metric::LostMoney,
-            "broke_even" => Metric::BrokeEven,
-            "profited" => Metric::Profited,
-            "profited_under_5000" => Metric::ProfitedUnder5000,
-            "company_payments_zero" => Metric::CompanyPaymentsZero,
-            "company_payments_at_most_1000" => Metric::CompanyPaymentsAtMost1000,
-            other => {
-                let m: u32 = other.strip_prefix("survival_month_")?.parse().ok()?;
-                (m >= 1).then_some(Metric::SurvivalMonth(m))?
-            }
-        })
-    }
-
-    /// The name as written in a targets file.
-    pub fn name(self) -> String {
-        match self {
-            Metric::FailureRate => "failure_rate".into(),
-            Metric::QuitShare => "quit_share".into(),
-            Metric::ProfitableShare => "profitable_share".into(),
-            Metric::LostMoney => "lost_money".into(),
-            Metric::BrokeEven => "broke_even".into(),
-            Metric::Profited => "profited".into(),
-            Metric::ProfitedUnder5000 => "profited_under_5000".into(),
-            Metric::SurvivalMonth(m) => format!("survival_month_{m}"),
-            Metric::CompanyPaymentsZero => "company_payments_zero".into(),
-            Metric::CompanyPaymentsAtMost1000 => "company_payments_at_most_1000".into(),
-        }
-    }
-
-    /// The metric's value in `s`, with its 95% interval.
-    pub fn measure(self, s: &Summary) -> Measured {
-        let o = &s.outcome_bands;
-        let g = &s.income_disclosure.company_payments;
-        let (value, ci) = match self {
-            Metric::FailureRate => (s.failure_rate, s.failure_rate_ci),
-            Metric::QuitShare => {
-                let quits = (s.quit_share * s.careers as f64).round() as u64;
-                let e = wilson(quits, s.careers, Z95);
-                (e.share, [e.ci_low, e.ci_high])
-            }
-            Metric::ProfitableShare => (s.profitable_share, s.profitable_share_ci),
-            Metric::LostMoney => (o.lost_money, o.lost_money_ci),
-            Metric::BrokeEven => (o.broke_even, o.broke_even_ci),
-            Metric::Profited => (o.profited, o.profited_ci),
-            Metric::ProfitedUnder5000 => (o.profited_small_share, o.profited_small_share_ci),
-            Metric::SurvivalMonth(m) => {
-                let i = (m as usize - 1).min(s.survival.len().saturating_sub(1));
-                match s.survival.get(i) {
-                    Some(v) => (*v, [s.survival_ci_low[i], s.survival_ci_high[i]]),
-                    None => (0.0, [0.0, 1.0]),
-                }
-            }
-            Metric::CompanyPaymentsZero => g
-                .rows
-                .first()
-                .map_or((0.0, [0.0, 1.0]), |r| (r.share, r.share_ci)),
-            Metric::CompanyPaymentsAtMost1000 => {
-                let n: u64 = g.rows.iter().take(5).map(|r| r.careers).sum();
-                let e = wilson(n, s.careers, Z95);
-                (e.share, [e.ci_low, e.ci_high])
-            }
-        };
-        Measured { value, ci }
-    }
-}
-
-/// One outcome figure to fit.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Target {
-    /// What is measured.
-    pub metric: Metric,
-    /// The published value.
-    pub value: f64,
-    /// How far off still counts as a fit; one tolerance off adds 1 to the objective.
-    pub tolerance: f64,
-    /// Where the figure comes from.
-    pub source: String,
-}
-
-/// A scenario key the fit may move.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FreeKey {
-    /// The parameter.
-    pub id: ParamId,
-    /// Smallest value tried.
-    pub min: f64,
-    /// Largest value tried.
-    pub max: f64,
-}
-
-/// A parsed and validated targets file.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Targets {
-    /// The file, as named.
-    pub file: String,
-    /// Careers per evaluation the file asks for (the `--careers` flag wins).
-    pub careers: Option<u64>,
-    /// Outcome figures.
-    pub targets: Vec<Target>,
-    /// Keys that may move.
-    pub free: Vec<FreeKey>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawTargets {
-    #[serde(default)]
-    description: String,
-    careers: Option<u64>,
-    #[serde(default)]
-    target: Vec<RawTarget>,
-    #[serde(default)]
-    free: Vec<RawFree>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawTarget {
-    metric: String,
-    value: f64,
-    tolerance: f64,
-    #[serde(default)]
-    source: String,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawFree {
-    key: String,
-    min: f64,
-    max: f64,
-}
-
-impl Targets {
-    /// Read and validate a targets file.
-    pub fn load(path: &Path) -> Result<Targets> {
-        let file = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("{file}: cannot read the targets file"))?;
-        Targets::parse(&text, &file)
-    }
-
-    /// Parse targets text (named `file` in errors).
-    pub fn parse(text: &str, file: &str) -> Result<Targets> {
-        let raw: RawTargets = toml::from_str(text)
-            .map_err(|e| anyhow::anyhow!("{file}: not a valid targets file: {}", e.message()))?;
-        let _ = raw.description;
-        if raw.target.is_empty() {
-            bail!("{file}: no [[target]] tables; give at least one outcome figure to fit");
-        }
-        let mut targets = Vec::new();
-        for (i, t) in raw.target.iter().enumerate() {
-            let Some(metric) = Metric::parse(&t.metric) else {
-                bail!(
-                    "{file}: target {} has unknown metric `{}`; allowed: {METRIC_NAMES}",
-                    i + 1,
-                    t.metric
-                );
-            };
-            if !(0.0..=1.0).contains(&t.value) {
-                bail!(
-                    "{file}: target `{}` value must be a share between 0 and 1, got {}",
-                    t.metric,
-                    t.value
-                );
-            }
-            if !(t.tolerance > 0.0 && t.tolerance <= 1.0) {
-                bail!(
-                    "{file}: target `{}` tolerance must be in (0, 1], got {}",
-                    t.metric,
-                    t.tolerance
-                );
-            }
-            targets.push(Target {
-                metric,
-                value: t.value,
-                tolerance: t.tolerance,
-                source: t.source.clone(),
-            });
-        }
-        let mut free = Vec::new();
-        for f in &raw.free {
-            let Some(id) = ParamId::from_path(&f.key) else {
-                let known: Vec<&str> = scenario::PARAMS.iter().map(|p| p.path).collect();
-                let hint = scenario::did_you_mean(&f.key, &known)
-                    .map(|k| format!(" (did you mean `{k}`?)"))
-                    .unwrap_or_default();
-                bail!(
-                    "{file}: free key `{}` is not a distributor parameter{hint}; see `mlm-sim check` for the list",
-                    f.key
-                );
-            };
-            let spec = id.spec();
-            if f.min.partial_cmp(&f.max) != Some(std::cmp::Ordering::Less)
-                || f.min < spec.min
-                || f.max > spec.max
-            {
-                bail!(
-                    "{file}: free key `{}` needs min < max within [{}, {}], got [{}, {}]",
-                    f.key,
-                    fmt_num(spec.min),
-                    fmt_num(spec.max),
-                    f.min,
-                    f.max
-                );
-            }
-            if free.iter().any(|g: &FreeKey| g.id == id) {
-                bail!("{file}: free key `{}` is listed twice", f.key);
-            }
-            free.push(FreeKey {
-                id,
-                min: f.min,
-                max: f.max,
-            });
-        }
-        if free.is_empty() {
-            bail!("{file}: no [[free]] tables; name at least one scenario key the fit may move");
-        }
-        if raw.careers == Some(0) {
-            bail!("{file}: careers must be at least 1");
-        }
-        Ok(Targets {
-            file: file.to_string(),
-            careers: raw.careers,
-            targets,
-            free,
-        })
-    }
-
-    /// The objective: sum of squared standardised misses.
-    pub fn objective(&self, s: &Summary) -> f64 {
-        self.targets
-            .iter()
-            .map(|t| ((t.metric.measure(s).value - t.value) / t.tolerance).powi(2))
-            .sum()
-    }
-
-    /// Check the targets against a scenario: survival months within the horizon.
-    pub fn check_against(&self, s: &Scenario) -> Result<()> {
-        for t in &self.targets {
-            if let Metric::SurvivalMonth(m) = t.metric {
-                if m > s.months {
-                    bail!(
-                        "{}: target `{}` is past the horizon of {} ({} months)",
-                        self.file,
-                        t.metric.name(),
-                        s.file,
-                        s.months
-                    );
-                }
-            }
-        }
-        Ok(())
-    }
-}
+use crate::summary::Summary;
+pub use identify::Identification;
+pub use metric::{Measured, Metric, METRIC_NAMES};
+pub use targets::{FreeKey, Role, Target, Targets, Uncertainty};
 
 /// A scenario text and the overrides every evaluation applies.
 #[derive(Debug, Clone)]
@@ -407,29 +118,103 @@ impl Problem {
     }
 }
 
+/// Where one start of the search began and ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StartResult {
+    /// Starting values of the free keys.
+    pub start: Vec<f64>,
+    /// Where the simplex ended.
+    pub end: Vec<f64>,
+    /// Objective at `end`.
+    pub objective: f64,
+    /// Evaluations used.
+    pub evaluations: usize,
+    /// Whether the simplex converged before its budget ran out.
+    pub converged: bool,
+}
+
 /// The result of a fit.
 #[derive(Debug, Clone)]
 pub struct Fit {
-    /// Starting values of the free keys.
+    /// Starting values of the free keys (the scenario's own).
     pub start: Vec<f64>,
-    /// Fitted values of the free keys.
+    /// Fitted values of the free keys (the best start's end, rounded to 4 digits).
     pub values: Vec<f64>,
     /// Summary at the fitted values.
     pub summary: Summary,
     /// Objective at the fitted values.
     pub objective: f64,
-    /// Evaluations used.
+    /// Evaluations used, all starts and the identification included.
     pub evaluations: usize,
-    /// Whether the simplex converged before the evaluation budget ran out.
+    /// Whether the best start's simplex converged before its budget ran out.
     pub converged: bool,
+    /// Every start, the scenario's own values first.
+    pub starts: Vec<StartResult>,
+    /// How well each key is pinned down.
+    pub identification: Identification,
 }
 
-/// Fit `problem` with at most `max_evaluations` simulations.
-pub fn fit(problem: &Problem, max_evaluations: usize) -> Result<Fit> {
+/// A number in [0.1, 0.9) from (seed, start, key): restarts are spread over the box but keep
+/// off the walls, and are the same on every machine (no random generator state).
+fn spread_start(seed: u64, start: usize, key: usize) -> f64 {
+    let h = crate::model::rng::mix(
+        crate::model::rng::mix(seed, 0xca11b),
+        (start * 64 + key) as u64,
+    );
+    0.1 + 0.8 * ((h >> 11) as f64 / (1u64 << 53) as f64)
+}
+
+/// Step of the central differences, as a share of each key's range: large enough that a
+/// share estimated from a few thousand careers moves by more than its granularity.
+pub const SENSITIVITY_STEP: f64 = 0.05;
+
+/// The local sensitivity matrix at `values` (see [`identify`]): rows are fitted targets,
+/// columns keys; each entry is the change of the standardised miss per unit of the key. The
+/// miss is standardised by the uncertainty at `at` (kept fixed, so the matrix is linear in
+/// the model's figures).
+fn sensitivity_matrix(
+    problem: &Problem,
+    values: &[f64],
+    at: &Summary,
+    evaluations: &mut usize,
+) -> Result<Vec<Vec<f64>>> {
+    let fitted: Vec<&Target> = problem.targets.fitted().collect();
+    let scales: Vec<f64> = fitted
+        .iter()
+        .map(|t| {
+            let m = t.metric.measure(at);
+            let (u, se) = (t.uncertainty.scale(), m.se_or_zero());
+            (u * u + se * se).sqrt()
+        })
+        .collect();
+    let mut jac = vec![vec![0.0; values.len()]; fitted.len()];
+    for (j, f) in problem.targets.free.iter().enumerate() {
+        let h = SENSITIVITY_STEP * (f.max - f.min);
+        let (lo, hi) = ((values[j] - h).max(f.min), (values[j] + h).min(f.max));
+        let at_value = |v: f64, n: &mut usize| -> Result<Summary> {
+            let mut x = values.to_vec();
+            x[j] = v;
+            *n += 1;
+            problem.summary_at(&x)
+        };
+        let (s_lo, s_hi) = (at_value(lo, evaluations)?, at_value(hi, evaluations)?);
+        for (i, t) in fitted.iter().enumerate() {
+            let d = t.metric.measure(&s_hi).value - t.metric.measure(&s_lo).value;
+            jac[i][j] = d / (hi - lo) / scales[i];
+        }
+    }
+    Ok(jac)
+}
+
+/// Fit `problem`: a Nelder-Mead search from the scenario's own values and from `restarts - 1`
+/// more starting points spread over the bounds (derived from the scenario's seed), each with
+/// at most `max_evaluations` simulations; the best end point wins. Then the identification
+/// table at the fitted values (2 more simulations per key).
+pub fn fit(problem: &Problem, max_evaluations: usize, restarts: usize) -> Result<Fit> {
     let start = problem.start()?;
-    let u0: Vec<f64> = problem
-        .targets
-        .free
+    let seed = problem.scenario_at(&start)?.seed;
+    let free = &problem.targets.free;
+    let u0: Vec<f64> = free
         .iter()
         .zip(&start)
         .map(|(f, v)| (v - f.min) / (f.max - f.min))
@@ -440,28 +225,98 @@ pub fn fit(problem: &Problem, max_evaluations: usize) -> Result<Fit> {
         x_tolerance: 1e-3,
         initial_step: 0.15,
     };
-    let best = nelder_mead::minimize(
-        |u| -> Result<f64> {
-            let s = problem.summary_at(&problem.to_values(u))?;
-            Ok(problem.targets.objective(&s))
-        },
-        &u0,
-        settings,
-    )?;
-    let values: Vec<f64> = problem
-        .to_values(&best.x)
-        .into_iter()
-        .map(round_sig)
-        .collect();
+    let mut starts = Vec::new();
+    let mut evaluations = 0;
+    for r in 0..restarts.max(1) {
+        let u_start: Vec<f64> = if r == 0 {
+            u0.clone()
+        } else {
+            (0..free.len()).map(|j| spread_start(seed, r, j)).collect()
+        };
+        let best = nelder_mead::minimize(
+            |u| -> Result<f64> {
+                let s = problem.summary_at(&problem.to_values(u))?;
+                Ok(problem.targets.objective(&s))
+            },
+            &u_start,
+            settings,
+        )?;
+        evaluations += best.evaluations;
+        starts.push(StartResult {
+            start: problem.to_values(&u_start),
+            end: problem.to_values(&best.x),
+            objective: best.value,
+            evaluations: best.evaluations,
+            converged: best.converged,
+        });
+    }
+    let best = starts
+        .iter()
+        .min_by(|a, b| a.objective.total_cmp(&b.objective))
+        .cloned()
+        .context("internal: no start")?;
+    let values: Vec<f64> = best.end.iter().copied().map(round_sig).collect();
     let summary = problem.summary_at(&values)?;
+    evaluations += 1;
+    let jac = sensitivity_matrix(problem, &values, &summary, &mut evaluations)?;
+    let names: Vec<String> = problem.targets.fitted().map(|t| t.metric.name()).collect();
+    let mut identification = identify::analyse(&jac, &names, free, &values);
+    identification
+        .warnings
+        .extend(disagreeing_starts(&starts, &best, &identification));
     Ok(Fit {
         start,
         objective: problem.targets.objective(&summary),
         values,
         summary,
-        evaluations: best.evaluations,
+        evaluations,
         converged: best.converged,
+        starts,
+        identification,
     })
+}
+
+/// Starts that ended about as well as the best (objective within 1, i.e. within one standard
+/// error's worth of misfit) at keys more than 2 standard errors (and 5% of the range) away: the
+/// data cannot tell those key sets apart, whatever the local table says.
+fn disagreeing_starts(
+    starts: &[StartResult],
+    best: &StartResult,
+    id: &Identification,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for (n, s) in starts.iter().enumerate() {
+        if s.objective > best.objective + 1.0 {
+            continue;
+        }
+        let far: Vec<String> = id
+            .keys
+            .iter()
+            .zip(s.end.iter().zip(&best.end))
+            .filter(|(k, (a, b))| {
+                let d = (*a - *b).abs();
+                d > 2.0 * k.se_joint.min(f64::MAX) && d > 0.05 * (k.max - k.min)
+            })
+            .map(|(k, (a, b))| {
+                format!(
+                    "{} {} vs {}",
+                    k.key,
+                    fmt_num(round_sig(*a)),
+                    fmt_num(round_sig(*b))
+                )
+            })
+            .collect();
+        if !far.is_empty() {
+            out.push(format!(
+                "Start {} ended at different keys with an objective of {:.2} against the best {:.2}: {}. Several key sets fit about equally well.",
+                n + 1,
+                s.objective,
+                best.objective,
+                far.join("; ")
+            ));
+        }
+    }
+    out
 }
 
 /// Round to 4 significant digits: the fit is not more precise than that, and the written
@@ -474,42 +329,57 @@ pub fn round_sig(v: f64) -> f64 {
     (v * mag).round() / mag
 }
 
-/// The target-vs-fitted table a person reads.
+/// The target-vs-fitted table a person reads, with every start and the identification table.
 pub fn report(problem: &Problem, fit: &Fit, careers: u64) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "Calibrated {} to {} — {} careers per evaluation (seed {}), {} evaluations{}",
+        "Calibrated {} to {} — {} careers per evaluation (seed {}), {} starts, {} evaluations{}",
         problem.file,
         problem.targets.file,
         careers,
         fit.summary.seed,
+        fit.starts.len(),
         fit.evaluations,
         if fit.converged {
             ""
         } else {
-            " (budget used up before the simplex converged)"
+            " (budget used up before the best start's simplex converged)"
         }
     );
     let _ = writeln!(
         s,
-        "  {:<30} {:>16} {:>24} {:>10}",
-        "target", "published ± tol", "fitted (95% CI)", "miss/tol"
+        "  {:<34} {:<10} {:>22} {:>28} {:>10}",
+        "target", "role", "published", "model (95% CI)", "miss/unc"
     );
     for t in &problem.targets.targets {
         let m = t.metric.measure(&fit.summary);
+        let model = match m.std_error {
+            Some(_) => format!(
+                "{} ({} to {})",
+                t.metric.show(m.value),
+                t.metric.show(m.ci[0]),
+                t.metric.show(m.ci[1])
+            ),
+            None => format!("{} (n/a)", t.metric.show(m.value)),
+        };
         let _ = writeln!(
             s,
-            "  {:<30} {:>16} {:>24} {:>+10.2}",
+            "  {:<34} {:<10} {:>22} {:>28} {:>+10.2}",
             t.metric.name(),
-            format!("{} ± {}", pct(t.value), pct(t.tolerance)),
-            format!("{} ({}-{})", pct(m.value), pct(m.ci[0]), pct(m.ci[1])),
-            (m.value - t.value) / t.tolerance
+            t.role.as_str(),
+            format!(
+                "{} {}",
+                t.metric.show(t.value),
+                t.uncertainty.show(t.metric)
+            ),
+            model,
+            t.standardised_miss(&m)
         );
     }
     let _ = writeln!(
         s,
-        "  objective (sum of squared misses/tol): {:.3}",
+        "  objective (sum over fitted targets of (miss/uncertainty)^2, model SE included): {:.3}",
         fit.objective
     );
     let _ = writeln!(
@@ -527,6 +397,22 @@ pub fn report(problem: &Problem, fit: &Fit, careers: u64) -> String {
             format!("[{}, {}]", fmt_num(f.min), fmt_num(f.max))
         );
     }
+    if fit.starts.len() > 1 {
+        let _ = writeln!(s, "  starts (1 = the scenario's own values):");
+        for (n, st) in fit.starts.iter().enumerate() {
+            let end: Vec<String> = st.end.iter().map(|v| fmt_num(round_sig(*v))).collect();
+            let _ = writeln!(
+                s,
+                "    {:>2}: objective {:>9.3} after {:>4} evaluations{}  ended at [{}]",
+                n + 1,
+                st.objective,
+                st.evaluations,
+                if st.converged { "" } else { " (budget)" },
+                end.join(", ")
+            );
+        }
+    }
+    s.push_str(&fit.identification.to_text());
     s
 }
 
@@ -583,6 +469,10 @@ pub struct Request {
     pub out: Option<std::path::PathBuf>,
     /// Extra `--set` overrides.
     pub overrides: Vec<Override>,
+    /// Starting points of the search (the scenario's own values, then spread ones).
+    pub restarts: usize,
+    /// Fit even with more free keys than independent fitted targets.
+    pub force: bool,
 }
 
 /// Careers per evaluation when neither the flag nor the targets file says.
@@ -595,10 +485,22 @@ pub struct Calibration {
     pub problem: Problem,
     /// Careers per evaluation.
     pub careers: u64,
-    /// Evaluation budget.
+    /// Evaluation budget of each start.
     pub max_evaluations: usize,
+    /// Starting points.
+    pub restarts: usize,
     /// Where the fitted scenario goes.
     pub out: std::path::PathBuf,
+}
+
+/// The identification table's file beside the fitted scenario: `x.fitted.toml` ->
+/// `x.fitted.identification.csv`.
+pub fn identification_path(out: &std::path::Path) -> std::path::PathBuf {
+    let stem = out
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "fitted".into());
+    out.with_file_name(format!("{stem}.identification.csv"))
 }
 
 /// What a finished calibration says and writes.
@@ -608,6 +510,10 @@ pub struct Calibrated {
     pub report: String,
     /// The fitted scenario's text (the original's comments kept).
     pub fitted_text: String,
+    /// `identification.csv`: the identification table.
+    pub identification_csv: Vec<u8>,
+    /// The fit itself.
+    pub fit: Fit,
 }
 
 impl Calibration {
@@ -618,6 +524,27 @@ impl Calibration {
         let text = std::fs::read_to_string(&req.scenario)
             .with_context(|| format!("{file}: cannot read the scenario file"))?;
         let targets = Targets::load(&req.targets)?;
+        targets.require_free_keys()?;
+        let (independent, why) = targets.independent_fitted();
+        if targets.free.len() > independent && !req.force {
+            bail!(
+                "{}: {} free keys but only {} independent fitted target(s){}: the fit cannot pin \
+                 them all, and different key sets would fit equally well. Fix some keys, add \
+                 fitted targets, or pass --force to fit anyway (the identification table then \
+                 shows which keys wander)",
+                targets.file,
+                targets.free.len(),
+                independent,
+                if why.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", why.join("; "))
+                }
+            );
+        }
+        if req.restarts == 0 {
+            bail!("--restarts must be at least 1");
+        }
         let careers = req.careers.or(targets.careers).unwrap_or(DEFAULT_CAREERS);
         if careers == 0 {
             bail!("--careers must be at least 1");
@@ -663,6 +590,7 @@ impl Calibration {
             problem,
             careers,
             max_evaluations: req.max_evaluations,
+            restarts: req.restarts,
             out,
         })
     }
@@ -675,7 +603,7 @@ impl Calibration {
     /// Fit on the current rayon pool; nothing is written.
     pub fn run(&self) -> Result<Calibrated> {
         let problem = &self.problem;
-        let fit = fit(problem, self.max_evaluations)?;
+        let fit = fit(problem, self.max_evaluations, self.restarts)?;
         let keys: Vec<(ParamId, f64)> = problem
             .targets
             .free
@@ -702,6 +630,8 @@ impl Calibration {
         Ok(Calibrated {
             report: report(problem, &fit, self.careers),
             fitted_text: fitted_text(&problem.text, &problem.file, &keys, &note)?,
+            identification_csv: fit.identification.to_csv()?,
+            fit,
         })
     }
 }
@@ -709,28 +639,6 @@ impl Calibration {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn targets_files_are_validated_with_named_errors() {
-        let ok = "[[target]]\nmetric='survival_month_12'\nvalue=0.5\ntolerance=0.05\n[[free]]\nkey='attrition.life_events_per_month'\nmin=0\nmax=0.2\n";
-        let t = Targets::parse(ok, "t.toml").unwrap();
-        assert_eq!(t.targets[0].metric, Metric::SurvivalMonth(12));
-        let bad_metric = ok.replace("survival_month_12", "survival");
-        let e = Targets::parse(&bad_metric, "t.toml")
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("unknown metric `survival`"), "{e}");
-        let bad_key = ok.replace("attrition.life_events_per_month", "attrition.life_event");
-        let e = Targets::parse(&bad_key, "t.toml").unwrap_err().to_string();
-        assert!(
-            e.contains("did you mean `attrition.life_events_per_month`"),
-            "{e}"
-        );
-        let bad_bounds = ok.replace("max=0.2", "max=2");
-        assert!(Targets::parse(&bad_bounds, "t.toml").is_err());
-        let bad_tol = ok.replace("tolerance=0.05", "tolerance=0");
-        assert!(Targets::parse(&bad_tol, "t.toml").is_err());
-    }
 
     #[test]
     fn fitted_text_keeps_comments_and_changes_only_the_moved_keys() {
@@ -773,7 +681,7 @@ mod tests {
             targets,
             cancel: None,
         };
-        let fit = fit(&problem, 60).unwrap();
+        let fit = fit(&problem, 60, 1).unwrap();
         assert!((fit.values[0] - truth).abs() < 0.01, "{:?}", fit.values);
         assert!(fit.objective < 4.0, "{}", fit.objective);
     }
@@ -785,3 +693,6 @@ mod tests {
         assert_eq!(round_sig(0.0), 0.0);
     }
 }
+
+#[cfg(test)]
+mod synthetic_tests;
