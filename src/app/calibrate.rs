@@ -47,10 +47,17 @@ pub struct CalibrateArgs {
 /// `mlm-sim validate`.
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// Replace the built-in calibration targets for `typical` (scenarios/targets/aarp-2018.toml)
-    /// with this file. Meant for testing that a wrong target makes validation fail.
+    /// Check these published figures (fitted and held for validation) instead of the shipped
+    /// `scenarios/targets/aarp-2018.toml`.
     #[arg(long, value_name = "TARGETS.toml")]
     pub targets: Option<PathBuf>,
+    /// Check the published figures on this scenario instead of the shipped `typical`
+    /// (needs --targets).
+    #[arg(long, value_name = "SCENARIO.toml")]
+    pub scenario: Option<PathBuf>,
+    /// Careers simulated for the published-figure table (default 20,000).
+    #[arg(long, value_name = "N")]
+    pub careers: Option<u64>,
     /// Worker threads (default: all cores). Results do not depend on it.
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
@@ -108,9 +115,14 @@ pub fn validate(args: ValidateArgs) -> Result<()> {
         quiet: true,
     };
     let ctx = RunContext::new(&sim)?;
+    let req = mlm_sim::validate::SuiteRequest {
+        scenario: args.scenario,
+        targets: args.targets,
+        careers: args.careers,
+    };
     let report = ctx
         .pool
-        .install(|| mlm_sim::validate::run_suite(args.targets.as_deref()))?;
+        .install(|| mlm_sim::validate::run_suite_with(&req))?;
     print_out(&report.to_text())?;
     if report.all_passed() {
         Ok(())

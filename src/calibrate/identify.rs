@@ -238,6 +238,12 @@ pub fn analyse(
                  fitted value means nothing. Fix it, or add a target it moves.",
                 r.key
             ));
+        } else if !r.se_joint.is_finite() {
+            warnings.push(format!(
+                "`{}` is free to wander: with the other keys free the targets do not pin it at \
+                 all (moving it together with other keys changes no fitted target).",
+                r.key
+            ));
         } else if !r.identified() {
             warnings.push(format!(
                 "`{}` is free to wander: with the other keys free, the targets pin it only to \

@@ -233,6 +233,14 @@ impl Metric {
         }
     }
 
+    /// A difference of two values: share differences in percentage points.
+    pub fn show_diff(self, d: f64) -> String {
+        match self.kind() {
+            Kind::Share => format!("{:.1} points", 100.0 * d),
+            _ => self.show(d),
+        }
+    }
+
     /// The metric's value in `s`, with its 95% interval and standard error.
     pub fn measure(self, s: &Summary) -> Measured {
         let o = &s.outcome_bands;
