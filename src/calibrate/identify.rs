@@ -25,7 +25,7 @@
 use std::fmt::Write as _;
 
 use super::targets::FreeKey;
-use crate::scenario::params::fmt_num;
+use crate::fmt::compact as fmt_num;
 
 /// A direction (or key) whose standard error exceeds this share of the bounds' width is "free
 /// to wander": the fitted targets do not pin it within its range.

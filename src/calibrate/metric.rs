@@ -10,7 +10,7 @@
 //! Figures that published sources give but the followed-career summary cannot compute yet are
 //! known by name and refused with a reason ([`not_yet_computable`]), never measured as 0.
 
-use crate::model::EndReason;
+use crate::outcome::EndReason;
 use crate::stats::{wilson, Z95};
 use crate::summary::Summary;
 
@@ -227,8 +227,8 @@ impl Metric {
     /// The value written for a person: shares as percentages, dollars with a `$`.
     pub fn show(self, v: f64) -> String {
         match self.kind() {
-            Kind::Share => crate::summary::pct(v),
-            Kind::Dollars => crate::summary::money(v),
+            Kind::Share => crate::fmt::percent(v),
+            Kind::Dollars => crate::fmt::money(v),
             Kind::Ratio => format!("{v:.3}"),
         }
     }

@@ -34,8 +34,9 @@ use std::sync::atomic::AtomicBool;
 use anyhow::{bail, Context, Result};
 
 use crate::engine::{self, Hooks};
+use crate::fmt::compact as fmt_num;
 use crate::model::Model;
-use crate::scenario::{self, params::fmt_num, Override, Param, ParamId, Scenario};
+use crate::scenario::{self, Override, Param, ParamId, Scenario};
 use crate::summary::Summary;
 pub use identify::Identification;
 pub use metric::{Measured, Metric, METRIC_NAMES};
@@ -319,14 +320,13 @@ fn disagreeing_starts(
     out
 }
 
-/// Round to 4 significant digits: the fit is not more precise than that, and the written
-/// scenario stays readable.
+/// Significant digits a fitted value is written with: the fit is not more precise than that,
+/// and the written scenario stays readable.
+const FIT_DIGITS: u32 = 4;
+
+/// `v` rounded to [`FIT_DIGITS`] significant digits.
 pub fn round_sig(v: f64) -> f64 {
-    if v == 0.0 || !v.is_finite() {
-        return v;
-    }
-    let mag = 10f64.powi(3 - v.abs().log10().floor() as i32);
-    (v * mag).round() / mag
+    crate::fmt::round_sig(v, FIT_DIGITS)
 }
 
 /// The target-vs-fitted table a person reads, with every start and the identification table.

@@ -24,8 +24,9 @@ use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 
 use super::metric::{Kind, Measured, Metric};
-use crate::model::EndReason;
-use crate::scenario::{self, params::fmt_num, ParamId, Scenario};
+use crate::fmt::compact as fmt_num;
+use crate::outcome::EndReason;
+use crate::scenario::{self, ParamId, Scenario};
 use crate::stats::Z95;
 
 /// How uncertain a published figure is.
