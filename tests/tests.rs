@@ -2,6 +2,7 @@
 
 mod cli {
     mod bad_input;
+    mod calibration;
     mod closed_forms;
     mod context;
     mod ground;
