@@ -210,3 +210,69 @@ fn validate_checks_any_scenario_against_its_targets_and_exits_1_on_a_fitted_miss
         .code(2)
         .stderr(contains("--scenario needs --targets"));
 }
+
+#[test]
+fn calibrate_refuses_more_free_keys_than_independent_targets_unless_forced() {
+    let dir = tempfile::tempdir().unwrap();
+    let fitted = dir.path().join("typical.fitted.toml");
+    mlm()
+        .args(["calibrate", "scenarios/typical.toml"])
+        .args(["--targets", "scenarios/targets/aarp-2018.toml", "--out"])
+        .arg(&fitted)
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "5 free keys but only 3 independent fitted target(s)",
+        ))
+        .stderr(contains("--force"));
+    assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn calibrate_prints_and_writes_the_identification_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("kit.toml");
+    fs::write(&scenario, KIT_SCENARIO).unwrap();
+    let targets = dir.path().join("t.toml");
+    // The join probability moves no survival at all (only life events end careers here):
+    // forced, the table says it is not identified.
+    fs::write(
+        &targets,
+        "[[target]]\nmetric='survival_month_12'\nvalue=0.54\nstandard_error=0.01\n\
+         [[free]]\nkey='attrition.life_events_per_month'\nmin=0.01\nmax=0.2\n\
+         [[free]]\nkey='prospecting.join_probability'\nmin=0.005\nmax=0.1\n",
+    )
+    .unwrap();
+    let fitted = dir.path().join("kit.fitted.toml");
+    let out = mlm()
+        .arg("calibrate")
+        .arg(&scenario)
+        .arg("--targets")
+        .arg(&targets)
+        .args([
+            "--force",
+            "--careers",
+            "1000",
+            "--max-evaluations",
+            "30",
+            "--out",
+        ])
+        .arg(&fitted)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let stdout = String::from_utf8(out).unwrap();
+    assert!(stdout.contains("Identification"), "{stdout}");
+    assert!(
+        stdout.contains("`prospecting.join_probability` moves none of the fitted targets"),
+        "{stdout}"
+    );
+    let rows = read_csv(&dir.path().join("kit.fitted.identification.csv"));
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["key"], "attrition.life_events_per_month");
+    assert_eq!(rows[0]["identified"], "true");
+    assert_eq!(rows[1]["identified"], "false");
+    assert!(fitted.is_file());
+}
