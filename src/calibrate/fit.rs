@@ -168,7 +168,9 @@ pub fn fit(problem: &Problem, max_evaluations: usize, restarts: usize) -> Result
 
 /// Starts that ended about as well as the best (objective within 1, i.e. within one standard
 /// error's worth of misfit) at keys more than 2 standard errors (and 5% of the range) away: the
-/// data cannot tell those key sets apart, whatever the local table says.
+/// data cannot tell those key sets apart, whatever the local table says. The standard error is
+/// the one with the other keys fixed: finite even when the joint one is unbounded, and the
+/// smallest distance the data could resolve.
 fn disagreeing_starts(
     starts: &[StartResult],
     best: &StartResult,
@@ -185,7 +187,7 @@ fn disagreeing_starts(
             .zip(s.end.iter().zip(&best.end))
             .filter(|(k, (a, b))| {
                 let d = (*a - *b).abs();
-                d > 2.0 * k.se_joint.min(f64::MAX) && d > 0.05 * (k.max - k.min)
+                d > 2.0 * k.se_alone && d > 0.05 * (k.max - k.min)
             })
             .map(|(k, (a, b))| {
                 format!(
@@ -207,4 +209,41 @@ fn disagreeing_starts(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calibrate::FreeKey;
+    use crate::scenario::ParamId;
+
+    #[test]
+    fn starts_that_fit_as_well_at_other_keys_are_reported() {
+        let keys = vec![FreeKey {
+            id: ParamId::LifeEvents,
+            min: 0.0,
+            max: 0.1,
+        }];
+        // SE 0.001 with the other keys fixed; unbounded jointly (as when keys trade off).
+        let mut id = identify::analyse(&[vec![1000.0]], &["s".into()], &keys, &[0.05]);
+        id.keys[0].se_joint = f64::INFINITY;
+        let start = |end: f64, objective: f64| StartResult {
+            start: vec![0.5],
+            end: vec![end],
+            objective,
+            evaluations: 10,
+            converged: true,
+        };
+        let best = start(0.05, 0.1);
+        let starts = vec![
+            best.clone(),
+            start(0.08, 0.5),
+            start(0.02, 3.0),
+            start(0.0505, 0.2),
+        ];
+        let w = disagreeing_starts(&starts, &best, &id);
+        // Start 2 fits about as well far away; start 3 fits worse; start 4 is close.
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(w[0].starts_with("Start 2 ended at different keys"), "{w:?}");
+    }
 }
