@@ -8,7 +8,7 @@ use clap::Args;
 use mlm_sim::calibrate::{identification_path, Calibration, Request};
 
 use super::context::{explain_interruption, print_out, RunContext};
-use super::flags::{set_overrides, SimFlags};
+use super::flags::{set_overrides, SimFlags, ThreadFlags};
 
 /// `mlm-sim calibrate`.
 #[derive(Debug, Args)]
@@ -58,9 +58,8 @@ pub struct ValidateArgs {
     /// Careers simulated for the published-figure table (default 20,000).
     #[arg(long, value_name = "N")]
     pub careers: Option<u64>,
-    /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long, value_name = "N")]
-    pub threads: Option<usize>,
+    #[command(flatten)]
+    pub threads: ThreadFlags,
 }
 
 /// Run `mlm-sim calibrate`: validate everything, check the work of one evaluation, fit, then
