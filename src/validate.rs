@@ -379,7 +379,10 @@ fn figures_scenario(req: &SuiteRequest, targets: &Targets) -> Result<Scenario> {
     let s = scenario::parse(
         &text,
         &file,
-        &[Override::parse(&format!("careers={careers}")).map_err(anyhow::Error::msg)?],
+        &[Override::integer(
+            "careers",
+            careers.min(i64::MAX as u64) as i64,
+        )],
     )?;
     targets.check_against(&s)?;
     Ok(s)
