@@ -88,12 +88,16 @@ pub struct SensitivityArgs {
     /// levers interact (mu*, sigma and a chart).
     #[arg(long, value_enum, default_value_t = Method::Oat)]
     pub method: Method,
-    /// Morris trajectories (each simulates every lever that is on, plus one point).
-    #[arg(long, value_name = "R", default_value_t = 4)]
-    pub trajectories: usize,
+    /// Morris trajectories (each simulates every lever that is on, plus one point; default 4).
+    #[arg(long, value_name = "R")]
+    pub trajectories: Option<usize>,
     #[command(flatten)]
     pub study: StudyFlags,
 }
+
+/// Morris trajectories when `--trajectories` is not given: 4 x (k + 1) points stays within the
+/// 100 variants run side by side for up to 24 levers, every lever `sensitivity` knows.
+const DEFAULT_TRAJECTORIES: usize = 4;
 
 /// How `sensitivity` moves the levers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -131,6 +135,9 @@ pub fn sensitivity(args: SensitivityArgs) -> Result<()> {
     let base = args.study.scenario.overrides()?;
     match args.method {
         Method::Oat => {
+            if args.trajectories.is_some() {
+                anyhow::bail!("--trajectories applies to --method morris only");
+            }
             let study =
                 SensitivityStudy::new(&text, &file, &base, args.delta)?.with_metric(args.metric);
             run_study(&study, &args.study)
@@ -141,7 +148,7 @@ pub fn sensitivity(args: SensitivityArgs) -> Result<()> {
                 &file,
                 &base,
                 args.delta,
-                args.trajectories,
+                args.trajectories.unwrap_or(DEFAULT_TRAJECTORIES),
                 args.metric,
             )?;
             run_study(&study, &args.study)

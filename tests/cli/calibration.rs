@@ -112,6 +112,16 @@ fn morris_refuses_more_variants_than_run_side_by_side() {
         .code(2)
         .stderr(contains("at most 100 run side by side"))
         .stderr(contains("--trajectories"));
+    mlm()
+        .args([
+            "sensitivity",
+            "scenarios/typical.toml",
+            "--trajectories",
+            "3",
+        ])
+        .assert()
+        .code(2)
+        .stderr(contains("--trajectories applies to --method morris only"));
 }
 
 #[test]
