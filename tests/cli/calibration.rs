@@ -286,3 +286,38 @@ fn calibrate_prints_and_writes_the_identification_table() {
     assert_eq!(rows[1]["identified"], "false");
     assert!(fitted.is_file());
 }
+
+#[test]
+fn calibrate_gives_the_same_fit_and_table_on_1_and_2_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("kit.toml");
+    fs::write(&scenario, KIT_SCENARIO).unwrap();
+    let targets = dir.path().join("t.toml");
+    fs::write(
+        &targets,
+        "[[target]]\nmetric='survival_month_6'\nvalue=0.70\nstandard_error=0.01\n\
+         [[target]]\nmetric='net_mean'\nvalue=-500\nstandard_error=10\n\
+         [[free]]\nkey='attrition.life_events_per_month'\nmin=0.01\nmax=0.2\n\
+         [[free]]\nkey='economics.monthly_purchase'\nmin=5\nmax=100\n",
+    )
+    .unwrap();
+    let fit = |threads: &str| {
+        let out = dir.path().join(format!("fit-{threads}.toml"));
+        mlm()
+            .arg("calibrate")
+            .arg(&scenario)
+            .arg("--targets")
+            .arg(&targets)
+            .args(["--careers", "500", "--max-evaluations", "25", "--quiet"])
+            .args(["--threads", threads, "--out"])
+            .arg(&out)
+            .assert()
+            .success();
+        let table = dir.path().join(format!("fit-{threads}.identification.csv"));
+        (
+            fs::read_to_string(&out).unwrap(),
+            fs::read_to_string(table).unwrap(),
+        )
+    };
+    assert_eq!(fit("1"), fit("2"));
+}
