@@ -3,6 +3,7 @@
 mod cli {
     mod bad_input;
     mod browser;
+    mod calibration;
     mod closed_forms;
     mod context;
     mod ground;

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use clap::Args;
 
-use mlm_sim::calibrate::{Calibration, Request};
+use mlm_sim::calibrate::{identification_path, Calibration, Request};
 
 use super::context::{explain_interruption, print_out, RunContext};
 use super::flags::{set_overrides, SimFlags, ThreadFlags};
@@ -22,9 +22,18 @@ pub struct CalibrateArgs {
     /// Careers per evaluation (default: the targets file's `careers`, else 4000).
     #[arg(long, value_name = "N")]
     pub careers: Option<u64>,
-    /// Largest number of simulations the optimiser may run.
+    /// Largest number of simulations the optimiser may run from each starting point.
     #[arg(long, value_name = "N", default_value_t = 150)]
     pub max_evaluations: usize,
+    /// Starting points of the search: the scenario's own values, then points spread over the
+    /// bounds (derived from the seed). Starts that end at different keys with the same fit
+    /// are reported.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub restarts: usize,
+    /// Fit even when there are more free keys than independent fitted targets (the
+    /// identification table then shows which keys the targets cannot pin).
+    #[arg(long)]
+    pub force: bool,
     /// Where to write the fitted scenario (default: `<scenario>.fitted.toml` beside it).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
@@ -38,10 +47,17 @@ pub struct CalibrateArgs {
 /// `mlm-sim validate`.
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// Replace the built-in calibration targets for `typical` (scenarios/targets/aarp-2018.toml)
-    /// with this file. Meant for testing that a wrong target makes validation fail.
+    /// Check these published figures (fitted and held for validation) instead of the shipped
+    /// `scenarios/targets/aarp-2018.toml`.
     #[arg(long, value_name = "TARGETS.toml")]
     pub targets: Option<PathBuf>,
+    /// Check the published figures on this scenario instead of the shipped `typical`
+    /// (needs --targets).
+    #[arg(long, value_name = "SCENARIO.toml")]
+    pub scenario: Option<PathBuf>,
+    /// Careers simulated for the published-figure table (default 20,000).
+    #[arg(long, value_name = "N")]
+    pub careers: Option<u64>,
     #[command(flatten)]
     pub threads: ThreadFlags,
 }
@@ -56,6 +72,8 @@ pub fn calibrate(args: CalibrateArgs) -> Result<()> {
         max_evaluations: args.max_evaluations,
         out: args.out,
         overrides: set_overrides(&args.set)?,
+        restarts: args.restarts,
+        force: args.force,
     };
     let mut calibration = Calibration::prepare(&req)?;
     let ctx = RunContext::new(&args.sim)?;
@@ -68,13 +86,21 @@ pub fn calibrate(args: CalibrateArgs) -> Result<()> {
         .map_err(|e| explain_interruption(e, what, &[]))?;
     ctx.stop_if_signalled(what, &[])?;
     let out = &calibration.out;
+    let table = identification_path(out);
+    mlm_sim::export::write_atomic(&table, &done.identification_csv).with_context(|| {
+        format!(
+            "cannot write the identification table to {}",
+            table.display()
+        )
+    })?;
     mlm_sim::export::write_atomic(out, done.fitted_text.as_bytes())
         .with_context(|| format!("cannot write the fitted scenario to {}", out.display()))?;
     if !ctx.quiet {
         print_out(&format!(
-            "{}  Fitted scenario   {}\n",
+            "{}  Fitted scenario       {}\n  Identification table  {}\n",
             done.report,
-            out.display()
+            out.display(),
+            table.display()
         ))?;
     }
     Ok(())
@@ -88,9 +114,14 @@ pub fn validate(args: ValidateArgs) -> Result<()> {
         quiet: true,
     };
     let ctx = RunContext::new(&sim)?;
+    let req = mlm_sim::validate::SuiteRequest {
+        scenario: args.scenario,
+        targets: args.targets,
+        careers: args.careers,
+    };
     let report = ctx
         .pool
-        .install(|| mlm_sim::validate::run_suite(args.targets.as_deref()))?;
+        .install(|| mlm_sim::validate::run_suite_with(&req))?;
     print_out(&report.to_text())?;
     if report.all_passed() {
         Ok(())

@@ -8,8 +8,10 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use clap::Args;
 
+use mlm_sim::calibrate::Metric;
 use mlm_sim::export::OutputDir;
 use mlm_sim::study::compare::CompareStudy;
+use mlm_sim::study::morris::MorrisStudy;
 use mlm_sim::study::sensitivity::{parse_delta, SensitivityStudy};
 use mlm_sim::study::sweep::{axes, SweepStudy};
 use mlm_sim::study::{self, precision, Study};
@@ -77,8 +79,38 @@ pub struct SensitivityArgs {
     /// Relative move of each lever: down to x (1 - delta) and up to x (1 + delta).
     #[arg(long, value_name = "DELTA", default_value_t = 0.2, value_parser = parse_delta)]
     pub delta: f64,
+    /// The figure levers are ranked by: any metric of a targets file (failure_rate,
+    /// lost_money, net_median, survival_month_12, quit_reason.rejection_burnout, ...).
+    #[arg(long, value_name = "NAME", default_value = "failure_rate", value_parser = parse_metric)]
+    pub metric: Metric,
+    /// `oat`: each lever down and up, one at a time (tornado). `morris`: Morris elementary
+    /// effects over the whole x (1 - delta) .. x (1 + delta) range of every lever, since the
+    /// levers interact (mu*, sigma and a chart).
+    #[arg(long, value_enum, default_value_t = Method::Oat)]
+    pub method: Method,
+    /// Morris trajectories (each simulates every lever that is on, plus one point; default 4).
+    #[arg(long, value_name = "R")]
+    pub trajectories: Option<usize>,
     #[command(flatten)]
     pub study: StudyFlags,
+}
+
+/// Morris trajectories when `--trajectories` is not given: 4 x (k + 1) points stays within the
+/// 100 variants run side by side for up to 24 levers, every lever `sensitivity` knows.
+const DEFAULT_TRAJECTORIES: usize = 4;
+
+/// How `sensitivity` moves the levers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Method {
+    /// One at a time, down and up around the scenario's values.
+    Oat,
+    /// Morris elementary effects (global screening).
+    Morris,
+}
+
+/// Parse `--metric`, naming what is allowed.
+fn parse_metric(text: &str) -> Result<Metric, String> {
+    Metric::parse_or_explain(text.trim())
 }
 
 /// Run `mlm-sim compare`.
@@ -101,8 +133,27 @@ pub fn sweep(args: SweepArgs) -> Result<()> {
 pub fn sensitivity(args: SensitivityArgs) -> Result<()> {
     let (text, file) = read_scenario(&args.scenario)?;
     let base = args.study.scenario.overrides()?;
-    let study = SensitivityStudy::new(&text, &file, &base, args.delta)?;
-    run_study(&study, &args.study)
+    match args.method {
+        Method::Oat => {
+            if args.trajectories.is_some() {
+                anyhow::bail!("--trajectories applies to --method morris only");
+            }
+            let study =
+                SensitivityStudy::new(&text, &file, &base, args.delta)?.with_metric(args.metric);
+            run_study(&study, &args.study)
+        }
+        Method::Morris => {
+            let study = MorrisStudy::new(
+                &text,
+                &file,
+                &base,
+                args.delta,
+                args.trajectories.unwrap_or(DEFAULT_TRAJECTORIES),
+                args.metric,
+            )?;
+            run_study(&study, &args.study)
+        }
+    }
 }
 
 /// A scenario file's text and its name for messages.

@@ -1,22 +1,32 @@
 //! `mlm-sim calibrate`: fit scenario parameters to published outcome figures.
 //!
-//! A targets file names outcome figures (a share that lost money, survival at month 12, ...)
-//! with tolerances, and the scenario keys that may move, with bounds. The fit minimises
+//! A targets file ([`targets`]) names outcome figures (a share that lost money, survival at
+//! month 12, quit reasons among quitters, ...) each with an uncertainty, a source and a role
+//! (fitted, or held for validation), and the scenario keys that may move, with bounds. The
+//! fit minimises
 //!
 //! ```text
-//! sum over targets of ((fitted - target) / tolerance)^2
+//! sum over fitted targets of ((model - published) / sqrt(uncertainty^2 + model_se^2))^2
 //! ```
 //!
-//! with Nelder-Mead ([`nelder_mead`]). Every evaluation simulates the **same** career indices
-//! with the **same** seed (common random numbers): the difference between two parameter sets
-//! is then not drowned by fresh sampling noise, and the objective is a deterministic function
-//! of the parameters, which a simplex search needs. The fitted scenario is written by editing
-//! the original text with `toml_edit`, so its comments survive.
+//! with Nelder-Mead ([`nelder_mead`]), restarted from several starting points spread over the
+//! bounds (derived from the seed, so a fit is reproducible). Every evaluation simulates the
+//! **same** career indices with the **same** seed (common random numbers): the difference
+//! between two parameter sets is then not drowned by fresh sampling noise, and the objective
+//! is a deterministic function of the parameters, which a simplex search needs.
+//!
+//! A small objective does not mean the keys are known: [`identify`] reads the local
+//! sensitivity matrix at the fit and says which keys trade off or wander. A fit with more free
+//! keys than independent fitted targets is refused unless forced, because it cannot pin them.
+//! The fitted scenario is written by editing the original text with `toml_edit`, so its
+//! comments survive.
 
+mod fit;
+pub mod identify;
+pub mod metric;
 pub mod nelder_mead;
-mod targets;
-
-pub use targets::{FreeKey, Measured, Metric, Target, Targets, METRIC_NAMES};
+pub mod targets;
+pub mod validation;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -26,10 +36,13 @@ use anyhow::{bail, Context, Result};
 
 use crate::engine::{self, Hooks};
 use crate::fmt::compact as fmt_num;
-use crate::fmt::percent as pct;
 use crate::model::Model;
 use crate::scenario::{self, Override, Param, ParamId, Scenario};
 use crate::summary::Summary;
+pub use fit::{fit, Fit, StartResult, SENSITIVITY_STEP};
+pub use identify::Identification;
+pub use metric::{Measured, Metric, METRIC_NAMES};
+pub use targets::{FreeKey, Role, Target, Targets, Uncertainty};
 
 /// A scenario text and the overrides every evaluation applies.
 #[derive(Debug, Clone)]
@@ -104,108 +117,66 @@ impl Problem {
     }
 }
 
-/// The result of a fit.
-#[derive(Debug, Clone)]
-pub struct Fit {
-    /// Starting values of the free keys.
-    pub start: Vec<f64>,
-    /// Fitted values of the free keys.
-    pub values: Vec<f64>,
-    /// Summary at the fitted values.
-    pub summary: Summary,
-    /// Objective at the fitted values.
-    pub objective: f64,
-    /// Evaluations used.
-    pub evaluations: usize,
-    /// Whether the simplex converged before the evaluation budget ran out.
-    pub converged: bool,
-}
-
-/// Fit `problem` with at most `max_evaluations` simulations.
-pub fn fit(problem: &Problem, max_evaluations: usize) -> Result<Fit> {
-    let start = problem.start()?;
-    let u0: Vec<f64> = problem
-        .targets
-        .free
-        .iter()
-        .zip(&start)
-        .map(|(f, v)| (v - f.min) / (f.max - f.min))
-        .collect();
-    let settings = nelder_mead::Settings {
-        max_evaluations,
-        f_tolerance: 1e-4,
-        x_tolerance: 1e-3,
-        initial_step: 0.15,
-    };
-    let best = nelder_mead::minimize(
-        |u| -> Result<f64> {
-            let s = problem.summary_at(&problem.to_values(u))?;
-            Ok(problem.targets.objective(&s))
-        },
-        &u0,
-        settings,
-    )?;
-    let values: Vec<f64> = problem
-        .to_values(&best.x)
-        .into_iter()
-        .map(round_sig)
-        .collect();
-    let summary = problem.summary_at(&values)?;
-    Ok(Fit {
-        start,
-        objective: problem.targets.objective(&summary),
-        values,
-        summary,
-        evaluations: best.evaluations,
-        converged: best.converged,
-    })
-}
-
 /// Significant digits a fitted value is written with: the fit is not more precise than that,
 /// and the written scenario stays readable.
 const FIT_DIGITS: u32 = 4;
 
 /// `v` rounded to [`FIT_DIGITS`] significant digits.
-fn round_sig(v: f64) -> f64 {
+pub fn round_sig(v: f64) -> f64 {
     crate::fmt::round_sig(v, FIT_DIGITS)
 }
 
-/// The target-vs-fitted table a person reads.
+/// The target-vs-fitted table a person reads, with every start and the identification table.
 pub fn report(problem: &Problem, fit: &Fit, careers: u64) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "Calibrated {} to {} — {} careers per evaluation (seed {}), {} evaluations{}",
+        "Calibrated {} to {} — {} careers per evaluation (seed {}), {} starts, {} evaluations{}",
         problem.file,
         problem.targets.file,
         careers,
         fit.summary.seed,
+        fit.starts.len(),
         fit.evaluations,
         if fit.converged {
             ""
         } else {
-            " (budget used up before the simplex converged)"
+            " (budget used up before the best start's simplex converged)"
         }
     );
     let _ = writeln!(
         s,
-        "  {:<30} {:>16} {:>24} {:>10}",
-        "target", "published ± tol", "fitted (95% CI)", "miss/tol"
+        "  {:<34} {:<10} {:>22} {:>28} {:>10}",
+        "target", "role", "published", "model (95% CI)", "miss/unc"
     );
     for t in &problem.targets.targets {
         let m = t.metric.measure(&fit.summary);
+        let model = match m.std_error {
+            Some(_) => format!(
+                "{} ({} to {})",
+                t.metric.show(m.value),
+                t.metric.show(m.ci[0]),
+                t.metric.show(m.ci[1])
+            ),
+            None => format!("{} (n/a)", t.metric.show(m.value)),
+        };
         let _ = writeln!(
             s,
-            "  {:<30} {:>16} {:>24} {:>+10.2}",
+            "  {:<34} {:<10} {:>22} {:>28} {:>+10.2}",
             t.metric.name(),
-            format!("{} ± {}", pct(t.value), pct(t.tolerance)),
-            format!("{} ({}-{})", pct(m.value), pct(m.ci[0]), pct(m.ci[1])),
-            (m.value - t.value) / t.tolerance
+            t.role.as_str(),
+            format!(
+                "{} {}",
+                t.metric.show(t.value),
+                t.uncertainty.show(t.metric)
+            ),
+            model,
+            t.standardised_miss(&m)
         );
     }
     let _ = writeln!(
         s,
-        "  objective (sum of squared misses/tol): {:.3}",
+        "  objective (sum over fitted targets of (miss/uncertainty)^2, model SE included): {:.3}",
         fit.objective
     );
     let _ = writeln!(
@@ -223,6 +194,22 @@ pub fn report(problem: &Problem, fit: &Fit, careers: u64) -> String {
             format!("[{}, {}]", fmt_num(f.min), fmt_num(f.max))
         );
     }
+    if fit.starts.len() > 1 {
+        let _ = writeln!(s, "  starts (1 = the scenario's own values):");
+        for (n, st) in fit.starts.iter().enumerate() {
+            let end: Vec<String> = st.end.iter().map(|v| fmt_num(round_sig(*v))).collect();
+            let _ = writeln!(
+                s,
+                "    {:>2}: objective {:>9.3} after {:>4} evaluations{}  ended at [{}]",
+                n + 1,
+                st.objective,
+                st.evaluations,
+                if st.converged { "" } else { " (budget)" },
+                end.join(", ")
+            );
+        }
+    }
+    s.push_str(&fit.identification.to_text());
     s
 }
 
@@ -279,6 +266,10 @@ pub struct Request {
     pub out: Option<std::path::PathBuf>,
     /// Extra `--set` overrides.
     pub overrides: Vec<Override>,
+    /// Starting points of the search (the scenario's own values, then spread ones).
+    pub restarts: usize,
+    /// Fit even with more free keys than independent fitted targets.
+    pub force: bool,
 }
 
 /// Careers per evaluation when neither the flag nor the targets file says.
@@ -291,10 +282,22 @@ pub struct Calibration {
     pub problem: Problem,
     /// Careers per evaluation.
     pub careers: u64,
-    /// Evaluation budget.
+    /// Evaluation budget of each start.
     pub max_evaluations: usize,
+    /// Starting points.
+    pub restarts: usize,
     /// Where the fitted scenario goes.
     pub out: std::path::PathBuf,
+}
+
+/// The identification table's file beside the fitted scenario: `x.fitted.toml` ->
+/// `x.fitted.identification.csv`.
+pub fn identification_path(out: &std::path::Path) -> std::path::PathBuf {
+    let stem = out
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "fitted".into());
+    out.with_file_name(format!("{stem}.identification.csv"))
 }
 
 /// What a finished calibration says and writes.
@@ -304,6 +307,10 @@ pub struct Calibrated {
     pub report: String,
     /// The fitted scenario's text (the original's comments kept).
     pub fitted_text: String,
+    /// `identification.csv`: the identification table.
+    pub identification_csv: Vec<u8>,
+    /// The fit itself.
+    pub fit: Fit,
 }
 
 impl Calibration {
@@ -314,6 +321,27 @@ impl Calibration {
         let text = std::fs::read_to_string(&req.scenario)
             .with_context(|| format!("{file}: cannot read the scenario file"))?;
         let targets = Targets::load(&req.targets)?;
+        targets.require_free_keys()?;
+        let (independent, why) = targets.independent_fitted();
+        if targets.free.len() > independent && !req.force {
+            bail!(
+                "{}: {} free keys but only {} independent fitted target(s){}: the fit cannot pin \
+                 them all, and different key sets would fit equally well. Fix some keys, add \
+                 fitted targets, or pass --force to fit anyway (the identification table then \
+                 shows which keys wander)",
+                targets.file,
+                targets.free.len(),
+                independent,
+                if why.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", why.join("; "))
+                }
+            );
+        }
+        if req.restarts == 0 {
+            bail!("--restarts must be at least 1");
+        }
         let careers = req.careers.or(targets.careers).unwrap_or(DEFAULT_CAREERS);
         if careers == 0 {
             bail!("--careers must be at least 1");
@@ -358,6 +386,7 @@ impl Calibration {
             problem,
             careers,
             max_evaluations: req.max_evaluations,
+            restarts: req.restarts,
             out,
         })
     }
@@ -370,7 +399,7 @@ impl Calibration {
     /// Fit on the current rayon pool; nothing is written.
     pub fn run(&self) -> Result<Calibrated> {
         let problem = &self.problem;
-        let fit = fit(problem, self.max_evaluations)?;
+        let fit = fit(problem, self.max_evaluations, self.restarts)?;
         let keys: Vec<(ParamId, f64)> = problem
             .targets
             .free
@@ -397,6 +426,8 @@ impl Calibration {
         Ok(Calibrated {
             report: report(problem, &fit, self.careers),
             fitted_text: fitted_text(&problem.text, &problem.file, &keys, &note)?,
+            identification_csv: fit.identification.to_csv()?,
+            fit,
         })
     }
 }
@@ -404,28 +435,6 @@ impl Calibration {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn targets_files_are_validated_with_named_errors() {
-        let ok = "[[target]]\nmetric='survival_month_12'\nvalue=0.5\ntolerance=0.05\n[[free]]\nkey='attrition.life_events_per_month'\nmin=0\nmax=0.2\n";
-        let t = Targets::parse(ok, "t.toml").unwrap();
-        assert_eq!(t.targets[0].metric, Metric::SurvivalMonth(12));
-        let bad_metric = ok.replace("survival_month_12", "survival");
-        let e = Targets::parse(&bad_metric, "t.toml")
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("unknown metric `survival`"), "{e}");
-        let bad_key = ok.replace("attrition.life_events_per_month", "attrition.life_event");
-        let e = Targets::parse(&bad_key, "t.toml").unwrap_err().to_string();
-        assert!(
-            e.contains("did you mean `attrition.life_events_per_month`"),
-            "{e}"
-        );
-        let bad_bounds = ok.replace("max=0.2", "max=2");
-        assert!(Targets::parse(&bad_bounds, "t.toml").is_err());
-        let bad_tol = ok.replace("tolerance=0.05", "tolerance=0");
-        assert!(Targets::parse(&bad_tol, "t.toml").is_err());
-    }
 
     #[test]
     fn fitted_text_keeps_comments_and_changes_only_the_moved_keys() {
@@ -468,7 +477,7 @@ mod tests {
             targets,
             cancel: None,
         };
-        let fit = fit(&problem, 60).unwrap();
+        let fit = fit(&problem, 60, 1).unwrap();
         assert!((fit.values[0] - truth).abs() < 0.01, "{:?}", fit.values);
         assert!(fit.objective < 4.0, "{}", fit.objective);
     }
@@ -480,3 +489,6 @@ mod tests {
         assert_eq!(round_sig(0.0), 0.0);
     }
 }
+
+#[cfg(test)]
+mod synthetic_tests;

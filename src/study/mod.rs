@@ -14,8 +14,10 @@
 
 pub mod compare;
 pub mod compare_html;
+pub mod morris;
 pub mod precision;
 pub mod sensitivity;
+pub mod sensitivity_metric;
 pub mod sweep;
 
 use std::sync::atomic::Ordering;

@@ -255,6 +255,8 @@ pub struct SensitivityStudy {
     scenarios: Vec<Scenario>,
     /// Per lever (index into [`LEVERS`]): its down and up variants, or `None` when it is off.
     moved: Vec<(usize, Option<(usize, usize)>)>,
+    /// What the levers are ranked by (`--metric`); the failure rate keeps the original report.
+    metric: crate::calibrate::Metric,
 }
 
 impl SensitivityStudy {
@@ -290,7 +292,14 @@ impl SensitivityStudy {
             delta,
             scenarios,
             moved,
+            metric: crate::calibrate::Metric::FailureRate,
         })
+    }
+
+    /// Rank the levers by `metric` instead of the failure rate (see [`super::sensitivity_metric`]).
+    pub fn with_metric(mut self, metric: crate::calibrate::Metric) -> SensitivityStudy {
+        self.metric = metric;
+        self
     }
 }
 
@@ -307,9 +316,20 @@ impl Study for SensitivityStudy {
         &self,
         scenarios: &[Scenario],
         paired: &PairedTally,
-        _stopped: &Stopped,
+        stopped: &Stopped,
         set: Option<&ChartSet>,
     ) -> Result<StudyReport> {
+        if self.metric != crate::calibrate::Metric::FailureRate {
+            return super::sensitivity_metric::report(
+                self.metric,
+                self.delta,
+                &self.moved,
+                scenarios,
+                paired,
+                stopped,
+                set,
+            );
+        }
         let base = &scenarios[0];
         let delta = self.delta;
         let summaries = super::summaries(scenarios, paired);

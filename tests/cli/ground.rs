@@ -171,31 +171,69 @@ fn validate_passes_on_the_shipped_build() {
         .stdout
         .clone();
     let stdout = String::from_utf8(out).unwrap();
-    let results: Vec<&str> = stdout
-        .lines()
-        .filter_map(|l| l.split_whitespace().last())
-        .filter(|word| matches!(*word, "PASS" | "FAIL"))
-        .collect();
-    assert!(!results.is_empty(), "no check rows in\n{stdout}");
-    assert!(results.iter().all(|r| *r == "PASS"), "{stdout}");
-    // Every shipped calibration target is checked, besides the closed-form checks.
-    let targets =
-        mlm_sim::calibrate::Targets::parse(mlm_sim::validate::TYPICAL_TARGETS, "aarp-2018.toml")
-            .unwrap();
-    let calibration_rows = stdout
-        .lines()
-        .filter(|l| l.starts_with("calibration"))
-        .count();
-    assert_eq!(calibration_rows, targets.targets.len(), "{stdout}");
-    assert!(
-        results.len() > calibration_rows,
-        "no closed-form checks in\n{stdout}"
-    );
-    let n = results.len();
+    let result_of = |l: &str| {
+        l.split_whitespace()
+            .find(|w| matches!(*w, "PASS" | "FAIL"))
+            .map(str::to_string)
+    };
+    // Closed-form checks: every row passes.
+    let (figures_at, _) = stdout
+        .match_indices("Published figures:")
+        .next()
+        .expect("no published-figure table");
+    let checks: Vec<String> = stdout[..figures_at].lines().filter_map(result_of).collect();
+    assert!(!checks.is_empty(), "no check rows in\n{stdout}");
+    assert!(checks.iter().all(|r| r == "PASS"), "{stdout}");
+    let n = checks.len();
     assert!(
         stdout.contains(&format!("{n} of {n} checks passed")),
         "{stdout}"
     );
+    // Every shipped target has a row, fitted ones pass; held-out ones are shown with sources.
+    let targets =
+        mlm_sim::calibrate::Targets::parse(mlm_sim::validate::TYPICAL_TARGETS, "aarp-2018.toml")
+            .unwrap();
+    let rows: Vec<&str> = stdout[figures_at..]
+        .lines()
+        .filter(|l| l.starts_with("fitted ") || l.starts_with("validation "))
+        .collect();
+    assert_eq!(rows.len(), targets.targets.len(), "{stdout}");
+    for (row, t) in rows.iter().zip(&targets.targets) {
+        assert!(row.starts_with(t.role.as_str()), "{row}");
+        assert!(row.contains(&t.metric.name()), "{row}");
+        if t.role == mlm_sim::calibrate::Role::Fitted {
+            assert_eq!(result_of(row).as_deref(), Some("PASS"), "{row}");
+        }
+    }
+    assert!(stdout.contains("Sources:") && stdout.contains("AARP Foundation 2018"));
+    assert!(
+        stdout.contains("What the model still gets wrong:"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn validate_reports_a_failing_held_out_figure_without_failing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let held = tmp.path().join("held.toml");
+    std::fs::write(
+        &held,
+        "[[target]]\nmetric='lost_money'\nvalue=0.47\ntolerance=0.05\n\
+         [[target]]\nmetric='profited'\nvalue=0.9\ntolerance=0.02\nsource='Made up: 90% profit'\nrole='validation'\n",
+    )
+    .unwrap();
+    Command::cargo_bin("mlm-sim")
+        .unwrap()
+        .args(["validate", "--careers", "4000", "--targets"])
+        .arg(&held)
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("FAIL"))
+        .stdout(predicates::str::contains(
+            "profited (held for validation): the model gives",
+        ))
+        .stdout(predicates::str::contains("Source: Made up."))
+        .stdout(predicates::str::contains("not fatal"));
 }
 
 #[test]

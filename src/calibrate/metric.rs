@@ -1,0 +1,362 @@
+//! The outcome figures a targets file, `validate` and `sensitivity --metric` can name, and how
+//! each is measured on a followed-career [`Summary`], with its Monte Carlo standard error.
+//!
+//! Why a standard error with every value: the fit weighs each target's miss by the published
+//! figure's uncertainty *and* the model's own sampling noise (added in quadrature), and the
+//! validation report draws the model's interval from it. Where the summary holds no variance
+//! for a figure (a median, a ratio of medians) the standard error is `None` and reports say
+//! "n/a" rather than pretending the figure is exact.
+//!
+//! Figures that published sources give but the followed-career summary cannot compute yet are
+//! known by name and refused with a reason ([`not_yet_computable`]), never measured as 0.
+
+use crate::outcome::EndReason;
+use crate::stats::{wilson, Z95};
+use crate::summary::Summary;
+
+/// An outcome figure. Shares are of all followed careers unless said otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Metric {
+    /// `failure_rate`: quit before the horizon, or net <= 0 at it.
+    FailureRate,
+    /// `quit_share`: quit before the horizon.
+    QuitShare,
+    /// `profitable_share`: whole-career net > 0.
+    ProfitableShare,
+    /// `lost_money`: whole-career net below minus the break-even band.
+    LostMoney,
+    /// `broke_even`: whole-career net within the break-even band.
+    BrokeEven,
+    /// `profited`: whole-career net above the break-even band.
+    Profited,
+    /// `profited_under_5000`: share of the `profited` whose net is under $5,000.
+    ProfitedUnder5000,
+    /// `survival_month_N`: still active at the end of month N (1-based).
+    SurvivalMonth(u32),
+    /// `company_payments_zero`: no payments from the company at all, a year (the income
+    /// disclosure table's first row: payments are annualised over the career).
+    CompanyPaymentsZero,
+    /// `company_payments_at_most_1000`: company payments of $1,000 a year or less.
+    CompanyPaymentsAtMost1000,
+    /// `quit_reason.REASON`: share of the quitters who quit for REASON (e.g.
+    /// `quit_reason.rejection_burnout`). Among quitters, as surveys of former members ask.
+    QuitReason(EndReason),
+    /// `net_mean`: mean whole-career net income, dollars.
+    NetMean,
+    /// `net_median`: median whole-career net income, dollars.
+    NetMedian,
+    /// `company_payments_mean`: mean company payments a year, dollars.
+    CompanyPaymentsMean,
+    /// `company_payments_median`: median company payments a year, dollars.
+    CompanyPaymentsMedian,
+    /// `company_payments_median_over_mean`: median / mean of yearly company payments (a heavy
+    /// right tail makes it small: Herbalife's $637 median against a $7,354 mean is 0.087).
+    CompanyPaymentsMedianOverMean,
+    /// `recruits_per_active_year`: direct recruits per member-year spent active.
+    RecruitsPerActiveYear,
+}
+
+/// What kind of number a metric is, which decides the values a target may take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A share in [0, 1].
+    Share,
+    /// Dollars, any sign.
+    Dollars,
+    /// A ratio or a rate, >= 0.
+    Ratio,
+}
+
+/// The metric names a targets file may use, for error messages.
+pub const METRIC_NAMES: &str = "failure_rate, quit_share, profitable_share, lost_money, broke_even, profited, profited_under_5000, survival_month_N (N = 1..months), company_payments_zero, company_payments_at_most_1000, quit_reason.REASON (REASON = financial_loss, rejection_burnout, disillusioned, inactive, unsupported, life_event), net_mean, net_median, company_payments_mean, company_payments_median, company_payments_median_over_mean, recruits_per_active_year";
+
+/// Figures published sources give that the followed-career summary cannot compute yet, with
+/// the reason. A target naming one is refused with that reason instead of being measured as 0.
+pub fn not_yet_computable(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "top_1pct_commission_share" | "top_1_percent_commission_share" => {
+            "the share of commissions taken by the top 1% needs every member of a company; followed \
+             careers see only their own downline (it comes with the company world, issue 11)"
+        }
+        "company_growth" | "penetration" | "turnover_per_year" | "company_turnover" => {
+            "company-level figures need the company world (issue 11); followed careers have no \
+             company around them"
+        }
+        _ => return None,
+    })
+}
+
+/// A measured value with its 95% interval and standard error.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Measured {
+    /// Point value.
+    pub value: f64,
+    /// 95% interval, [low, high]; equal to `[value, value]` when `std_error` is `None`.
+    pub ci: [f64; 2],
+    /// Monte Carlo standard error, when the summary holds what it takes.
+    pub std_error: Option<f64>,
+}
+
+impl Measured {
+    /// The standard error, 0 when unknown (for weighting, where unknown means "no extra noise").
+    pub fn se_or_zero(&self) -> f64 {
+        self.std_error.unwrap_or(0.0)
+    }
+}
+
+fn share_of(count: u64, n: u64) -> Measured {
+    let e = wilson(count, n, Z95);
+    Measured {
+        value: e.share,
+        ci: [e.ci_low, e.ci_high],
+        std_error: Some(e.std_error),
+    }
+}
+
+fn share_with_ci(value: f64, ci: [f64; 2], n: u64) -> Measured {
+    let se = if n == 0 {
+        0.0
+    } else {
+        (value * (1.0 - value) / n as f64).sqrt()
+    };
+    Measured {
+        value,
+        ci,
+        std_error: Some(se),
+    }
+}
+
+fn with_se(value: f64, se: f64) -> Measured {
+    Measured {
+        value,
+        ci: [value - Z95 * se, value + Z95 * se],
+        std_error: Some(se),
+    }
+}
+
+fn point(value: f64) -> Measured {
+    Measured {
+        value,
+        ci: [value, value],
+        std_error: None,
+    }
+}
+
+/// Quit reasons a `quit_reason.REASON` metric may name.
+fn quit_reason(name: &str) -> Option<EndReason> {
+    EndReason::ALL
+        .into_iter()
+        .find(|r| r.is_quit() && r.as_str() == name)
+}
+
+impl Metric {
+    /// Parse a metric name as written in a targets file or after `--metric`.
+    pub fn parse(name: &str) -> Option<Metric> {
+        Some(match name {
+            "failure_rate" => Metric::FailureRate,
+            "quit_share" => Metric::QuitShare,
+            "profitable_share" => Metric::ProfitableShare,
+            "lost_money" => Metric::LostMoney,
+            "broke_even" => Metric::BrokeEven,
+            "profited" => Metric::Profited,
+            "profited_under_5000" => Metric::ProfitedUnder5000,
+            "company_payments_zero" => Metric::CompanyPaymentsZero,
+            "company_payments_at_most_1000" => Metric::CompanyPaymentsAtMost1000,
+            "net_mean" => Metric::NetMean,
+            "net_median" => Metric::NetMedian,
+            "company_payments_mean" => Metric::CompanyPaymentsMean,
+            "company_payments_median" => Metric::CompanyPaymentsMedian,
+            "company_payments_median_over_mean" => Metric::CompanyPaymentsMedianOverMean,
+            "recruits_per_active_year" => Metric::RecruitsPerActiveYear,
+            other => {
+                if let Some(r) = other.strip_prefix("quit_reason.") {
+                    return quit_reason(r).map(Metric::QuitReason);
+                }
+                let m: u32 = other.strip_prefix("survival_month_")?.parse().ok()?;
+                (m >= 1).then_some(Metric::SurvivalMonth(m))?
+            }
+        })
+    }
+
+    /// Parse a name, or explain why it is refused (unknown, or not computable yet).
+    pub fn parse_or_explain(name: &str) -> Result<Metric, String> {
+        if let Some(m) = Metric::parse(name) {
+            return Ok(m);
+        }
+        if let Some(why) = not_yet_computable(name) {
+            return Err(format!("metric `{name}` cannot be computed yet: {why}"));
+        }
+        Err(format!("unknown metric `{name}`; allowed: {METRIC_NAMES}"))
+    }
+
+    /// The name as written in a targets file.
+    pub fn name(self) -> String {
+        match self {
+            Metric::FailureRate => "failure_rate".into(),
+            Metric::QuitShare => "quit_share".into(),
+            Metric::ProfitableShare => "profitable_share".into(),
+            Metric::LostMoney => "lost_money".into(),
+            Metric::BrokeEven => "broke_even".into(),
+            Metric::Profited => "profited".into(),
+            Metric::ProfitedUnder5000 => "profited_under_5000".into(),
+            Metric::SurvivalMonth(m) => format!("survival_month_{m}"),
+            Metric::CompanyPaymentsZero => "company_payments_zero".into(),
+            Metric::CompanyPaymentsAtMost1000 => "company_payments_at_most_1000".into(),
+            Metric::QuitReason(r) => format!("quit_reason.{}", r.as_str()),
+            Metric::NetMean => "net_mean".into(),
+            Metric::NetMedian => "net_median".into(),
+            Metric::CompanyPaymentsMean => "company_payments_mean".into(),
+            Metric::CompanyPaymentsMedian => "company_payments_median".into(),
+            Metric::CompanyPaymentsMedianOverMean => "company_payments_median_over_mean".into(),
+            Metric::RecruitsPerActiveYear => "recruits_per_active_year".into(),
+        }
+    }
+
+    /// What kind of number it is.
+    pub fn kind(self) -> Kind {
+        match self {
+            Metric::NetMean
+            | Metric::NetMedian
+            | Metric::CompanyPaymentsMean
+            | Metric::CompanyPaymentsMedian => Kind::Dollars,
+            Metric::CompanyPaymentsMedianOverMean | Metric::RecruitsPerActiveYear => Kind::Ratio,
+            _ => Kind::Share,
+        }
+    }
+
+    /// The value written for a person: shares as percentages, dollars with a `$`.
+    pub fn show(self, v: f64) -> String {
+        match self.kind() {
+            Kind::Share => crate::fmt::percent(v),
+            Kind::Dollars => crate::fmt::money(v),
+            Kind::Ratio => format!("{v:.3}"),
+        }
+    }
+
+    /// A difference of two values: share differences in percentage points.
+    pub fn show_diff(self, d: f64) -> String {
+        match self.kind() {
+            Kind::Share => format!("{:.1} points", 100.0 * d),
+            _ => self.show(d),
+        }
+    }
+
+    /// The metric's value in `s`, with its 95% interval and standard error.
+    pub fn measure(self, s: &Summary) -> Measured {
+        let o = &s.outcome_bands;
+        let g = &s.income_disclosure.company_payments;
+        let n = s.careers;
+        match self {
+            Metric::FailureRate => Measured {
+                value: s.failure_rate,
+                ci: s.failure_rate_ci,
+                std_error: Some(s.failure_rate_se),
+            },
+            Metric::QuitShare => share_of((s.quit_share * n as f64).round() as u64, n),
+            Metric::ProfitableShare => share_with_ci(s.profitable_share, s.profitable_share_ci, n),
+            Metric::LostMoney => share_with_ci(o.lost_money, o.lost_money_ci, n),
+            Metric::BrokeEven => share_with_ci(o.broke_even, o.broke_even_ci, n),
+            Metric::Profited => share_with_ci(o.profited, o.profited_ci, n),
+            Metric::ProfitedUnder5000 => {
+                let profited = (o.profited * n as f64).round() as u64;
+                share_with_ci(o.profited_small_share, o.profited_small_share_ci, profited)
+            }
+            Metric::SurvivalMonth(m) => {
+                let i = (m as usize - 1).min(s.survival.len().saturating_sub(1));
+                match s.survival.get(i) {
+                    Some(v) => share_with_ci(*v, [s.survival_ci_low[i], s.survival_ci_high[i]], n),
+                    None => point(0.0),
+                }
+            }
+            Metric::CompanyPaymentsZero => g
+                .rows
+                .first()
+                .map_or(point(0.0), |r| share_with_ci(r.share, r.share_ci, n)),
+            Metric::CompanyPaymentsAtMost1000 => {
+                // Rows 0..5: $0, $0.01-50, $50-250, $250-500, $500-1,000.
+                share_of(g.rows.iter().take(5).map(|r| r.careers).sum(), n)
+            }
+            Metric::QuitReason(r) => {
+                let count = |reason: EndReason| {
+                    s.quit_reason_counts
+                        .iter()
+                        .find(|c| c.reason == reason.as_str())
+                        .map_or(0, |c| c.count)
+                };
+                let quitters: u64 = EndReason::ALL
+                    .into_iter()
+                    .filter(|r| r.is_quit())
+                    .map(count)
+                    .sum();
+                share_of(count(r), quitters)
+            }
+            Metric::NetMean => with_se(s.net_income.mean, s.net_income.std_error),
+            Metric::NetMedian => median_from_histogram(s),
+            Metric::CompanyPaymentsMean => point(g.mean),
+            Metric::CompanyPaymentsMedian => point(g.median),
+            Metric::CompanyPaymentsMedianOverMean => {
+                point(if g.mean > 0.0 { g.median / g.mean } else { 0.0 })
+            }
+            Metric::RecruitsPerActiveYear => {
+                let years = s.months_active_mean / 12.0;
+                if years <= 0.0 || n == 0 {
+                    return point(0.0);
+                }
+                // Exposure (years active) is treated as known: the ratio's SE is the
+                // recruits' SE over it, a slight underestimate when exposure varies a lot.
+                let se = (s.recruits_variance / n as f64).sqrt() / years;
+                with_se(s.recruits_mean / years, se)
+            }
+        }
+    }
+}
+
+/// The median net with the standard error of a sample median, `1 / (2 f(m) sqrt(n))`, the
+/// density `f` at the median read off the net-income histogram bin that holds it.
+fn median_from_histogram(s: &Summary) -> Measured {
+    let m = s.net_income.p50;
+    let n = s.careers;
+    let bin = s
+        .net_income_histogram
+        .iter()
+        .find(|b| b.bin_low <= m && m <= b.bin_high && b.bin_high > b.bin_low);
+    match bin {
+        Some(b) if b.count > 0 && n > 0 => {
+            let density = b.count as f64 / n as f64 / (b.bin_high - b.bin_low);
+            with_se(m, 1.0 / (2.0 * density * (n as f64).sqrt()))
+        }
+        _ => point(m),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_named_metric_parses_back_to_its_name() {
+        let names = [
+            "failure_rate",
+            "survival_month_12",
+            "quit_reason.rejection_burnout",
+            "company_payments_median_over_mean",
+            "recruits_per_active_year",
+            "net_median",
+        ];
+        for n in names {
+            assert_eq!(Metric::parse(n).map(|m| m.name()).as_deref(), Some(n));
+        }
+        // Not a quit reason: still in the business.
+        assert_eq!(Metric::parse("quit_reason.active_losing"), None);
+        assert_eq!(Metric::parse("survival_month_0"), None);
+    }
+
+    #[test]
+    fn figures_that_cannot_be_computed_yet_are_refused_with_the_reason() {
+        let e = Metric::parse_or_explain("top_1pct_commission_share").unwrap_err();
+        assert!(e.contains("cannot be computed yet"), "{e}");
+        assert!(e.contains("company world"), "{e}");
+        let e = Metric::parse_or_explain("happiness").unwrap_err();
+        assert!(e.contains("unknown metric `happiness`; allowed:"), "{e}");
+    }
+}
