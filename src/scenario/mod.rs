@@ -6,6 +6,7 @@
 //! path and the line the user has to fix, and so that `--set` overrides go through exactly the
 //! same checks as the file.
 
+pub mod company;
 pub mod params;
 
 use std::collections::BTreeMap;
@@ -14,6 +15,7 @@ use std::path::Path;
 
 use toml_edit::{Document, Item, Value};
 
+pub use company::{CompanySettings, Rank};
 pub use params::{Dist, Param, ParamId, ParamSpec, Traits, Unit, N_PARAMS, PARAMS};
 
 /// Largest horizon: 50 years of monthly steps. Careers longer than a working life are not a
@@ -139,6 +141,9 @@ pub struct Scenario {
     pub sources: BTreeMap<String, String>,
     /// The `--set` overrides that were applied, as typed.
     pub overrides: Vec<String>,
+    /// The company world's settings when `kind = "company"` (see [`company`]); `None` for
+    /// followed careers.
+    pub company: Option<CompanySettings>,
 }
 
 impl Scenario {
@@ -209,6 +214,10 @@ impl Scenario {
                 out.push(("downline.depth".into(), self.depth.to_string()));
                 out.push(("downline.max_size".into(), self.max_downline.to_string()));
             }
+        }
+        // Company world (issue 11): its settings follow the per-person levers.
+        if let Some(c) = &self.company {
+            out.extend(c.listing());
         }
         out
     }
@@ -346,6 +355,7 @@ fn line_of(text: &str, offset: usize) -> usize {
 pub fn known_keys() -> Vec<&'static str> {
     let mut keys: Vec<&'static str> = SETTING_KEYS.to_vec();
     keys.extend(PARAMS.iter().map(|p| p.path));
+    keys.extend(company::COMPANY_KEYS.iter().copied());
     keys
 }
 
@@ -396,7 +406,7 @@ impl<'a> Resolver<'a> {
         let root = self.doc.as_table();
         for (key, item) in root.iter() {
             let key_span = root.key(key).and_then(|k| k.span());
-            if SECTIONS.contains(&key) {
+            if SECTIONS.contains(&key) || company::COMPANY_SECTIONS.contains(&key) {
                 if key == "sources" {
                     continue; // checked when read
                 }
@@ -777,7 +787,12 @@ impl<'a> Resolver<'a> {
             ));
         }
         let description = self.string("description", Some(""))?;
-        let months = self.integer("months", 1, MAX_MONTHS, 24)? as u32;
+        // Company world (issue 11): its horizon is `company.years`.
+        let company = self.company_settings(self.is_company()?)?;
+        let months = match &company {
+            Some(c) => c.years * 12,
+            None => self.integer("months", 1, MAX_MONTHS, 24)? as u32,
+        };
         let careers = self.integer("careers", 1, MAX_CAREERS, 10_000)?;
         let seed = self.integer("seed", 0, i64::MAX as u64, 1)?;
         let cohort_size = self.integer("cohort_size", 1, MAX_COHORT, 100)?;
@@ -828,6 +843,7 @@ impl<'a> Resolver<'a> {
             params,
             sources,
             overrides: self.overrides.iter().map(|o| o.text.clone()).collect(),
+            company,
         };
         self.check_combinations(&scenario)?;
         Ok(scenario)
