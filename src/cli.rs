@@ -614,6 +614,10 @@ fn run_command(args: RunArgs) -> Result<()> {
     }
     let scenarios = args.flags.load(&args.scenarios)?;
     check_work(&scenarios, args.max_work)?;
+    // Company world (issue 11): refuse a company too big for memory before any work.
+    for s in &scenarios {
+        crate::world::output::check_memory(s)?;
+    }
     let options = args.export_options();
     let pool = thread_pool(args.threads)?;
     let slugs = unique_slugs(&scenarios);
@@ -625,6 +629,14 @@ fn run_command(args: RunArgs) -> Result<()> {
         .collect::<Result<Vec<_>>>()?;
     let mut done: Vec<PathBuf> = Vec::new();
     for (scenario, out) in scenarios.iter().zip(outputs) {
+        // Company world (issue 11): a `kind = "company"` scenario runs the company engine,
+        // which writes its own files (world::output).
+        if scenario.company.is_some() {
+            let dir = crate::world::output::run_scenario(scenario, &pool, out, args.quiet, cancel)
+                .map_err(|e| explain_interruption(e, scenario, &done))?;
+            done.push(dir);
+            continue;
+        }
         let started = Instant::now();
         let simulated = if args.careers_csv {
             simulate_with_careers_csv(scenario, &pool, args.quiet, cancel, &out).map(|t| (t, None))
@@ -713,6 +725,13 @@ fn run_shard_command(args: &RunArgs, shard: shard::Shard) -> Result<()> {
         .map(|f| shard::load(f, &overrides))
         .collect::<Result<Vec<_>>>()?;
     let scenarios: Vec<Scenario> = loaded.iter().map(|l| l.scenario.clone()).collect();
+    // Company world (issue 11): sharding replicates is not wired yet.
+    if let Some(s) = scenarios.iter().find(|s| s.company.is_some()) {
+        bail!(
+            "{}: --shard does not split company scenarios yet; run it without --shard",
+            s.file
+        );
+    }
     let pool = thread_pool(args.threads)?;
     let dirs: Vec<PathBuf> = unique_slugs(&scenarios)
         .iter()

@@ -33,6 +33,7 @@ pub const COMPANY_KEYS: &[&str] = &[
     "company.disclosure_year",
     "company.max_participants",
     "market.size",
+    "market.recontact_after_months",
     "plan.min_personal_volume",
     "plan.rank_group_volume",
     "plan.rank_override",
@@ -67,6 +68,8 @@ pub struct CompanySettings {
     pub max_participants: u64,
     /// People in the market (the founders among them).
     pub market_size: u64,
+    /// Months after which someone who said no can be approached afresh (0 = never).
+    pub recontact_after_months: u32,
     /// Own monthly volume below which a member earns no commission that month.
     pub min_personal_volume: f64,
     /// Rank table, increasing in both threshold and rate; empty for a plain unilevel plan.
@@ -135,6 +138,8 @@ impl Resolver<'_> {
             DEFAULT_PARTICIPANTS_CAP,
         )?;
         let market_size = self.integer("market.size", 1, MAX_MARKET, 1_000_000)?;
+        let recontact_after_months =
+            self.integer("market.recontact_after_months", 0, 600, 12)? as u32;
         if founders > market_size {
             let origin = self
                 .find("market.size")
@@ -178,6 +183,7 @@ impl Resolver<'_> {
             },
             max_participants,
             market_size,
+            recontact_after_months,
             min_personal_volume,
             ranks,
         }))
@@ -304,6 +310,10 @@ impl CompanySettings {
                 self.max_participants.to_string(),
             ),
             ("market.size".into(), self.market_size.to_string()),
+            (
+                "market.recontact_after_months".into(),
+                self.recontact_after_months.to_string(),
+            ),
             (
                 "plan.min_personal_volume".into(),
                 super::params::fmt_num(self.min_personal_volume),

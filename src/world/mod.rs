@@ -8,7 +8,8 @@
 //!    chance of a yes scaled by the fresh share of the market at the start of the month.
 //! 2. **Market** (sequential, member order): joins and new customers are granted from the
 //!    fresh pool in member order (oldest first) until it runs out; fresh people who said no are
-//!    counted in one Poisson draw of the market's own stream and leave the fresh pool too.
+//!    counted in one Poisson draw of the market's own stream and leave the fresh pool until
+//!    `market.recontact_after_months` have passed.
 //! 3. **Customers** (parallel): churn and new customers, giving each member's volume.
 //! 4. **Compensation** ([`comp`], sequential over the real tree).
 //! 5. **Settle** (parallel): money, motivation, quitting.
@@ -213,6 +214,8 @@ impl World {
         let mut slot_of: Vec<u32> = (0..s.founders as u32).collect();
         let mut ancestor: Vec<u32> = vec![NO_SPONSOR; s.founders as usize];
         let mut fresh = s.market_size - s.founders;
+        // Fresh people who said no, by month, until they can be approached afresh.
+        let mut said_no: std::collections::VecDeque<u64> = std::collections::VecDeque::new();
         let mut months = Vec::with_capacity(self.months as usize);
         let mut capped = false;
         let mut person_months = 0u64;
@@ -285,7 +288,15 @@ impl World {
                 mix(mix(rkey, MARKET_STREAM), u64::from(t)),
                 Purpose::Rejections,
             );
-            fresh -= poisson(&mut market_rng, refusal_mean).min(fresh);
+            let refused = poisson(&mut market_rng, refusal_mean).min(fresh);
+            fresh -= refused;
+            if s.recontact_after_months > 0 {
+                said_no.push_back(refused);
+                if said_no.len() > s.recontact_after_months as usize {
+                    // Said no long enough ago to be a fresh prospect again.
+                    fresh += said_no.pop_front().unwrap_or(0);
+                }
+            }
 
             // 3. Customers and volume (parallel).
             volume.clear();
@@ -435,6 +446,9 @@ impl World {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
 
 fn new_member(id: u32, sponsor: u32, start: u32, d: &Derived) -> Member {
     Member {

@@ -79,7 +79,7 @@ pub fn run_scenario(
     out: OutputDir,
     quiet: bool,
     cancel: &AtomicBool,
-) -> Result<()> {
+) -> Result<std::path::PathBuf> {
     let c = s.company.as_ref().expect("company scenario");
     let started = Instant::now();
     let reps = pool.install(|| simulate(s, 0..c.replicates, cancel))?;
@@ -97,7 +97,7 @@ pub fn run_scenario(
         );
         println!("  Results in        {}\n", dir.display());
     }
-    Ok(())
+    Ok(dir)
 }
 
 /// Every company file, by name.
@@ -316,12 +316,13 @@ fn replicates_csv(reps: &[ReplicateSummary]) -> String {
 pub fn text_summary(s: &Scenario, reps: &[ReplicateSummary]) -> String {
     let c = s.company.as_ref().expect("company scenario");
     let g = |x: f64| crate::summary::group(x, 0);
+    // Shares cannot leave [0, 1]; the t interval can, with few replicates.
     let pct = |a: Across| {
         format!(
             "{:.1}% ({:.1}-{:.1}%)",
             100.0 * a.mean,
-            100.0 * a.low,
-            100.0 * a.high
+            100.0 * a.low.max(0.0),
+            100.0 * a.high.min(1.0)
         )
     };
     let money = |a: Across| format!("${} (${} to ${})", g(a.mean), g(a.low), g(a.high));
