@@ -344,6 +344,26 @@ impl Model {
         self.inactive_months
     }
 
+    /// Number of parameters drawn per person.
+    pub(crate) fn varying_count(&self) -> usize {
+        self.varying.len()
+    }
+
+    /// Derived quantities from varying values drawn earlier (by [`Model::derived_for`] into
+    /// its `drawn` list): the company world stores the few drawn values per participant and
+    /// rebuilds the rest, instead of sampling the distributions again every month.
+    #[inline]
+    pub(crate) fn derived_from_drawn(&self, drawn: &[f64]) -> Derived {
+        if self.varying.is_empty() {
+            return self.base_derived;
+        }
+        let mut traits = self.base;
+        for ((id, ..), v) in self.varying.iter().zip(drawn) {
+            traits.set(*id, *v);
+        }
+        Derived::from_traits(&traits)
+    }
+
     /// The parameters drawn per person, in the order of [`CareerOutcome::drawn`].
     pub fn varying_ids(&self) -> Vec<ParamId> {
         self.varying.iter().map(|v| v.0).collect()

@@ -16,7 +16,7 @@
 //! The const parameters compile out steps a scenario cannot use (see [`super::Model`]): a
 //! scenario without customers or rejections does not pay for them in every simulated month.
 
-use rand::RngExt;
+use rand::{RngExt, SeedableRng};
 
 use super::rng::{mix, stream, Purpose, Stream};
 use super::sampling::{binomial, poisson};
@@ -54,6 +54,9 @@ impl Streams {
     /// to be stored per participant between months and no draw depends on the order people
     /// are processed in. Each phase of a month gets its own, so a stream used in two phases
     /// (customers won, then customers lost) never reuses a number.
+    ///
+    /// Only the streams the phase uses are seeded (`use_*`); seeding a generator is a
+    /// noticeable share of a company person-month.
     #[inline]
     pub(crate) fn for_month(
         key: u64,
@@ -61,10 +64,61 @@ impl Streams {
         phase: u64,
         d: &Derived,
         rejections_matter: bool,
+        uses: StreamUse,
     ) -> Streams {
-        let month_key = mix(mix(key, u64::from(month) + 1), phase);
-        Streams::new(month_key, d, rejections_matter)
+        let k = mix(mix(key, u64::from(month) + 1), phase);
+        Streams {
+            recruiting: if uses.recruiting {
+                stream(k, Purpose::Recruiting)
+            } else {
+                // Never drawn from in this phase; any fixed state will do.
+                Stream::from_seed([1; 32])
+            },
+            customers: (uses.customers && d.p_customer > 0.0)
+                .then(|| stream(k, Purpose::Customers)),
+            rejections: (uses.rejections && rejections_matter)
+                .then(|| stream(k, Purpose::Rejections)),
+            life: (uses.quitting && d.life > 0.0).then(|| stream(k, Purpose::LifeEvents)),
+            neglect: (uses.quitting && d.neglect > 0.0).then(|| stream(k, Purpose::Neglect)),
+        }
     }
+}
+
+/// Which streams a phase of the company world's month draws from.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct StreamUse {
+    /// Recruits joining (prospecting).
+    pub recruiting: bool,
+    /// Customers won or lost.
+    pub customers: bool,
+    /// Rejections heard.
+    pub rejections: bool,
+    /// Life events and neglect (quitting).
+    pub quitting: bool,
+}
+
+impl StreamUse {
+    /// Prospecting: joins, customers won, rejections.
+    pub const PROSPECT: StreamUse = StreamUse {
+        recruiting: true,
+        customers: true,
+        rejections: true,
+        quitting: false,
+    };
+    /// Serving customers: churn.
+    pub const CUSTOMERS: StreamUse = StreamUse {
+        recruiting: false,
+        customers: true,
+        rejections: false,
+        quitting: false,
+    };
+    /// Settling: quitting hazards.
+    pub const SETTLE: StreamUse = StreamUse {
+        recruiting: false,
+        customers: false,
+        rejections: false,
+        quitting: true,
+    };
 }
 
 /// What one person drew in the prospecting half of a month (steps 1 to 3).

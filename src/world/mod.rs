@@ -36,7 +36,7 @@ use rayon::prelude::*;
 
 use crate::model::rng::{mix, stream, Purpose, Stream};
 use crate::model::sampling::poisson;
-use crate::model::step::{MonthDraws, PersonState, Streams};
+use crate::model::step::{MonthDraws, PersonState, StreamUse, Streams};
 use crate::model::{Derived, EndReason, Model};
 use crate::scenario::{CompanySettings, Scenario};
 
@@ -199,13 +199,22 @@ impl World {
         let rkey = mix(mix(self.seed, REPLICATE_SALT), replicate);
         let (_, _, _, rejections_matter) = self.model.switches();
         let inactive_months = self.model.inactive_months();
-        let derived =
-            |id: u32| -> Derived { self.model.derived_for(mix(rkey, u64::from(id)), None) };
+        // The drawn traits of every participant, `k` values each, drawn once at joining.
+        let k = self.model.varying_count();
+        let mut traits: Vec<f64> = Vec::new();
+        let draw_traits = |id: u32, traits: &mut Vec<f64>| -> Derived {
+            self.model
+                .derived_for(mix(rkey, u64::from(id)), Some(traits))
+        };
+        let derived_of = |traits: &[f64], id: u32| -> Derived {
+            let i = id as usize * k;
+            self.model.derived_from_drawn(&traits[i..i + k])
+        };
         let key_of = |id: u32| mix(rkey, u64::from(id));
         let disclosure = (s.disclosure_year - 1) * 12..s.disclosure_year * 12;
 
         let mut live: Vec<Member> = (0..s.founders as u32)
-            .map(|id| new_member(id, NO_SPONSOR, 0, &derived(id)))
+            .map(|id| new_member(id, NO_SPONSOR, 0, &draw_traits(id, &mut traits)))
             .collect();
         let mut done: Vec<Member> = Vec::new();
         let mut participants = s.founders;
@@ -242,13 +251,14 @@ impl World {
                         if m.quit_month != STILL_ACTIVE {
                             continue;
                         }
-                        let d = derived(m.id);
+                        let d = derived_of(&traits, m.id);
                         let mut st = Streams::for_month(
                             key_of(m.id),
                             t,
                             PHASE_PROSPECT,
                             &d,
                             rejections_matter,
+                            StreamUse::PROSPECT,
                         );
                         *o = m.state.prospect::<LEAN>(&d, &mut st, fresh_share);
                         refusals += o.contacts * d.p_refuse() * fresh_share;
@@ -309,13 +319,14 @@ impl World {
                         if m.quit_month != STILL_ACTIVE {
                             continue;
                         }
-                        let d = derived(m.id);
+                        let d = derived_of(&traits, m.id);
                         let mut st = Streams::for_month(
                             key_of(m.id),
                             t,
                             PHASE_CUSTOMERS,
                             &d,
                             rejections_matter,
+                            StreamUse::CUSTOMERS,
                         );
                         m.state
                             .serve_customers::<LEAN>(&d, &mut st, o.new_customers);
@@ -361,13 +372,14 @@ impl World {
                         if m.quit_month != STILL_ACTIVE {
                             continue;
                         }
-                        let d = derived(m.id);
+                        let d = derived_of(&traits, m.id);
                         let mut st = Streams::for_month(
                             key_of(m.id),
                             t,
                             PHASE_SETTLE,
                             &d,
                             rejections_matter,
+                            StreamUse::SETTLE,
                         );
                         let net_before = m.state.money.net();
                         let tau = t - u32::from(m.start_month);
@@ -421,7 +433,7 @@ impl World {
                 for _ in 0..count {
                     let id = participants as u32;
                     participants += 1;
-                    let m = new_member(id, sponsor, t + 1, &derived(id));
+                    let m = new_member(id, sponsor, t + 1, &draw_traits(id, &mut traits));
                     slot_of.push(live.len() as u32);
                     ancestor.push(sponsor);
                     live.push(m);

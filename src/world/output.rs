@@ -31,7 +31,9 @@ pub fn check_memory(s: &Scenario) -> Result<()> {
         return Ok(());
     };
     let most = c.market_size.min(c.max_participants);
-    let bytes = most.saturating_mul(BYTES_PER_PARTICIPANT);
+    // Plus the drawn traits kept per participant (8 bytes per varying key).
+    let per_participant = BYTES_PER_PARTICIPANT + 8 * s.varying().len() as u64;
+    let bytes = most.saturating_mul(per_participant);
     if bytes > MAX_COMPANY_BYTES {
         bail!(
             "invalid scenario {}, key `company.max_participants`: a company of up to {most} \
@@ -44,7 +46,7 @@ pub fn check_memory(s: &Scenario) -> Result<()> {
             c.max_participants,
             bytes as f64 / 1e9,
             MAX_COMPANY_BYTES as f64 / 1e9,
-            BYTES_PER_PARTICIPANT
+            per_participant
         );
     }
     Ok(())
