@@ -632,8 +632,15 @@ fn run_command(args: RunArgs) -> Result<()> {
         // Company world (issue 11): a `kind = "company"` scenario runs the company engine,
         // which writes its own files (world::output).
         if scenario.company.is_some() {
-            let dir = crate::world::output::run_scenario(scenario, &pool, out, args.quiet, cancel)
-                .map_err(|e| explain_interruption(e, scenario, &done))?;
+            let dir = crate::world::output::run_scenario(
+                scenario,
+                &pool,
+                out,
+                args.quiet,
+                cancel,
+                options.charts.as_ref(),
+            )
+            .map_err(|e| explain_interruption(e, scenario, &done))?;
             done.push(dir);
             continue;
         }

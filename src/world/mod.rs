@@ -28,6 +28,7 @@
 //! in batches (when a quarter of it has quit), so the parallel phases sweep active members,
 //! not everyone ever joined.
 
+pub mod charts;
 pub mod comp;
 pub mod output;
 pub mod report;

@@ -14,6 +14,7 @@ use rayon::prelude::*;
 
 use super::report::{across, Across, GroupFigures, ReplicateSummary, LORENZ_POINTS};
 use super::{World, BYTES_PER_PARTICIPANT};
+use crate::export::charts::ChartSet;
 use crate::export::OutputDir;
 use crate::scenario::Scenario;
 use crate::stats::disclosure::{GROSS_BAND_DEFS, NET_BAND_DEFS};
@@ -81,6 +82,7 @@ pub fn run_scenario(
     out: OutputDir,
     quiet: bool,
     cancel: &AtomicBool,
+    charts: Option<&ChartSet>,
 ) -> Result<std::path::PathBuf> {
     let c = s.company.as_ref().expect("company scenario");
     let started = Instant::now();
@@ -88,6 +90,11 @@ pub fn run_scenario(
     let elapsed = started.elapsed().as_secs_f64();
     for (name, bytes) in render(s, &reps) {
         out.write(name, bytes.as_bytes())?;
+    }
+    if let Some(set) = charts {
+        for (name, bytes) in super::charts::render(s, &reps, set)? {
+            out.write(&name, &bytes)?;
+        }
     }
     let dir = out.commit()?;
     if !quiet {
