@@ -732,13 +732,6 @@ fn run_shard_command(args: &RunArgs, shard: shard::Shard) -> Result<()> {
         .map(|f| shard::load(f, &overrides))
         .collect::<Result<Vec<_>>>()?;
     let scenarios: Vec<Scenario> = loaded.iter().map(|l| l.scenario.clone()).collect();
-    // Company world (issue 11): sharding replicates is not wired yet.
-    if let Some(s) = scenarios.iter().find(|s| s.company.is_some()) {
-        bail!(
-            "{}: --shard does not split company scenarios yet; run it without --shard",
-            s.file
-        );
-    }
     let pool = thread_pool(args.threads)?;
     let dirs: Vec<PathBuf> = unique_slugs(&scenarios)
         .iter()
@@ -750,6 +743,17 @@ fn run_shard_command(args: &RunArgs, shard: shard::Shard) -> Result<()> {
     }
     let cancel = AtomicBool::new(false);
     for (l, dir) in loaded.iter().zip(&dirs) {
+        // Company world (issue 11): shards split replicates (world::shard).
+        if l.scenario.company.is_some() {
+            let sc = &l.scenario;
+            let dir = pool.install(|| {
+                crate::world::shard::run_shard(sc, &l.text, &overrides, shard, dir, &cancel)
+            })?;
+            if !args.quiet {
+                println!("{}: shard {shard} -> {}", sc.name, display_path(&dir));
+            }
+            continue;
+        }
         let manifest = shard::Manifest::new(&l.scenario, &overrides, shard);
         let tally = simulate_careers(&l.scenario, manifest.careers(), &pool, args.quiet, &cancel)?;
         let dir = shard::write_partial(dir, &manifest, &tally, &l.text)?;
@@ -769,6 +773,15 @@ fn run_shard_command(args: &RunArgs, shard: shard::Shard) -> Result<()> {
 
 /// `merge`: check partial results, add them up, and write what a single run would have.
 fn merge_command(args: MergeArgs) -> Result<()> {
+    // Company world (issue 11): company partials merge through world::shard.
+    if args
+        .partials
+        .iter()
+        .any(|d| crate::world::shard::is_company_partial(d))
+    {
+        let charts = args.charts.chart_set();
+        return crate::world::shard::merge(&args.partials, &args.out, charts.as_ref(), args.quiet);
+    }
     let partials = args
         .partials
         .iter()

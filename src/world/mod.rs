@@ -30,8 +30,10 @@
 
 pub mod charts;
 pub mod comp;
+pub mod html;
 pub mod output;
 pub mod report;
+pub mod shard;
 
 use rayon::prelude::*;
 

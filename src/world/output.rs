@@ -88,15 +88,7 @@ pub fn run_scenario(
     let started = Instant::now();
     let reps = pool.install(|| simulate(s, 0..c.replicates, cancel))?;
     let elapsed = started.elapsed().as_secs_f64();
-    for (name, bytes) in render(s, &reps) {
-        out.write(name, bytes.as_bytes())?;
-    }
-    if let Some(set) = charts {
-        for (name, bytes) in super::charts::render(s, &reps, set)? {
-            out.write(&name, &bytes)?;
-        }
-    }
-    let dir = out.commit()?;
+    let dir = write_files(s, &reps, out, charts)?;
     if !quiet {
         print!("{}", text_summary(s, &reps));
         let pm: u64 = reps.iter().map(|r| r.person_months).sum();
@@ -107,6 +99,28 @@ pub fn run_scenario(
         println!("  Results in        {}\n", dir.display());
     }
     Ok(dir)
+}
+
+/// Write every file of a company run into `out` and commit it. `run` and `merge` both end
+/// here, so a merged study's files equal a single run's.
+pub fn write_files(
+    s: &Scenario,
+    reps: &[ReplicateSummary],
+    out: OutputDir,
+    charts: Option<&ChartSet>,
+) -> Result<std::path::PathBuf> {
+    let files = render(s, reps);
+    for (name, bytes) in &files {
+        out.write(name, bytes.as_bytes())?;
+    }
+    let page = super::html::render(s, reps, &files, charts)?;
+    out.write("report.html", page.as_bytes())?;
+    if let Some(set) = charts {
+        for (name, bytes) in super::charts::render(s, reps, set)? {
+            out.write(&name, &bytes)?;
+        }
+    }
+    out.commit()
 }
 
 /// Every company file, by name.

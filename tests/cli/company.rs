@@ -40,6 +40,10 @@ fn a_company_scenario_writes_the_company_files() {
         "company_concentration.csv",
         "company_replicates.csv",
         "summary.txt",
+        "report.html",
+        "company-over-time.png",
+        "company-cohorts.svg",
+        "company-lorenz.svg",
     ] {
         assert!(folder.join(name).is_file(), "{name} missing");
     }
@@ -140,4 +144,50 @@ fn company_keys_in_a_careers_scenario_are_refused() {
         "{stderr}"
     );
     assert!(!out.exists());
+}
+
+/// `--shard` splits replicates and `merge` gives the single run's files, byte for byte.
+#[test]
+fn shards_merge_to_the_single_run_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), SMALL);
+    let single = dir.path().join("single");
+    run(&file, &single, &[]).success();
+    let parts = dir.path().join("parts");
+    for k in ["1/2", "2/2"] {
+        run(&file, &parts, &["--shard", k]).success();
+    }
+    let merged = dir.path().join("merged");
+    Command::cargo_bin("mlm-sim")
+        .unwrap()
+        .arg("merge")
+        .arg(parts.join("tiny-company.shard-1-of-2"))
+        .arg(parts.join("tiny-company.shard-2-of-2"))
+        .arg("--out")
+        .arg(&merged)
+        .arg("--quiet")
+        .assert()
+        .success();
+    let a = single.join("tiny-company");
+    let b = merged.join("tiny-company");
+    let mut names = 0;
+    for entry in std::fs::read_dir(&a).unwrap() {
+        let name = entry.unwrap().file_name();
+        let x = std::fs::read(a.join(&name)).unwrap();
+        let y = std::fs::read(b.join(&name)).unwrap_or_default();
+        assert_eq!(x, y, "{name:?} differs");
+        names += 1;
+    }
+    assert!(names >= 8);
+    // A missing shard is refused.
+    let assert = Command::cargo_bin("mlm-sim")
+        .unwrap()
+        .arg("merge")
+        .arg(parts.join("tiny-company.shard-2-of-2"))
+        .arg("--out")
+        .arg(dir.path().join("bad"))
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(stderr.contains("missing"), "{stderr}");
 }
