@@ -639,6 +639,7 @@ fn run_command(args: RunArgs) -> Result<()> {
                 args.quiet,
                 cancel,
                 options.charts.as_ref(),
+                args.careers_csv,
             )
             .map_err(|e| explain_interruption(e, scenario, &done))?;
             done.push(dir);

@@ -9,8 +9,9 @@ use std::fmt::Write as _;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use anyhow::{bail, Result};
-use rayon::prelude::*;
+use std::io::Write as _;
+
+use anyhow::{bail, Context, Result};
 
 use super::report::{across, Across, GroupFigures, ReplicateSummary, LORENZ_POINTS};
 use super::{World, BYTES_PER_PARTICIPANT};
@@ -60,6 +61,17 @@ pub fn simulate(
     range: std::ops::Range<u64>,
     cancel: &AtomicBool,
 ) -> Result<Vec<ReplicateSummary>> {
+    simulate_with(s, range, cancel, &mut |_, _| Ok(()))
+}
+
+/// Like [`simulate`], handing each simulated company to `each` (replicate index, company)
+/// before it is dropped, e.g. to stream `participants.csv`.
+pub fn simulate_with(
+    s: &Scenario,
+    range: std::ops::Range<u64>,
+    cancel: &AtomicBool,
+    each: &mut dyn FnMut(u64, &super::Company) -> Result<()>,
+) -> Result<Vec<ReplicateSummary>> {
     let Some(world) = World::new(s) else {
         bail!("scenario {} is not a company scenario", s.file);
     };
@@ -69,9 +81,50 @@ pub fn simulate(
             return Err(crate::engine::Interrupted.into());
         }
         let company = world.simulate(r);
+        each(r, &company)?;
         out.push(ReplicateSummary::new(r, &company, world.settings()));
     }
     Ok(out)
+}
+
+/// Header of `participants.csv`.
+pub const PARTICIPANTS_HEADER: &str = "replicate,id,sponsor,cohort,start_month,quit_month,end_reason,months_active,recruits,customers_won,best_rank,commissions,retail,purchases,expenses,net,year_commissions,year_net\n";
+
+/// Write one row per participant of `company` (replicate `r`) to `w`.
+pub fn write_participants(
+    w: &mut dyn std::io::Write,
+    r: u64,
+    company: &super::Company,
+) -> std::io::Result<()> {
+    for m in &company.members {
+        let money = &m.state.money;
+        let sponsor = if m.sponsor == super::NO_SPONSOR {
+            String::new()
+        } else {
+            m.sponsor.to_string()
+        };
+        let quit = m.quit_month().map(|q| q.to_string()).unwrap_or_default();
+        writeln!(
+            w,
+            "{r},{},{sponsor},{},{},{quit},{},{},{},{},{},{},{},{},{},{},{},{}",
+            m.id,
+            m.cohort(),
+            m.start_month,
+            m.end().as_str(),
+            m.state.months_active,
+            m.state.recruits,
+            m.state.customers_won,
+            m.best_rank,
+            money.commissions,
+            money.retail,
+            money.purchases,
+            money.expenses,
+            money.net(),
+            m.year_commissions,
+            m.year_net
+        )?;
+    }
+    Ok(())
 }
 
 /// `mlm-sim run` on a company scenario: simulate every replicate on `pool`, write the files
@@ -83,10 +136,34 @@ pub fn run_scenario(
     quiet: bool,
     cancel: &AtomicBool,
     charts: Option<&ChartSet>,
+    participants_csv: bool,
 ) -> Result<std::path::PathBuf> {
     let c = s.company.as_ref().expect("company scenario");
     let started = Instant::now();
-    let reps = pool.install(|| simulate(s, 0..c.replicates, cancel))?;
+    let reps = if participants_csv {
+        // One row per participant, streamed company by company (memory: one company).
+        let name = "participants.csv";
+        let shown = out.final_path().join(name);
+        let cannot = || {
+            format!(
+                "cannot write {} (disk full or no permission?)",
+                shown.display()
+            )
+        };
+        let file = std::fs::File::create(out.staging_path().join(name)).with_context(cannot)?;
+        let mut w = std::io::BufWriter::new(file);
+        w.write_all(PARTICIPANTS_HEADER.as_bytes())
+            .with_context(cannot)?;
+        let reps = pool.install(|| {
+            simulate_with(s, 0..c.replicates, cancel, &mut |r, company| {
+                write_participants(&mut w, r, company).with_context(cannot)
+            })
+        })?;
+        w.flush().with_context(cannot)?;
+        reps
+    } else {
+        pool.install(|| simulate(s, 0..c.replicates, cancel))?
+    };
     let elapsed = started.elapsed().as_secs_f64();
     let dir = write_files(s, &reps, out, charts)?;
     if !quiet {
@@ -437,19 +514,4 @@ pub fn text_summary(s: &Scenario, reps: &[ReplicateSummary]) -> String {
         );
     }
     o
-}
-
-/// Simulate replicates in parallel (one company per task) instead of one after another:
-/// faster for many small companies. Same results as [`simulate`].
-pub fn simulate_parallel_replicates(
-    s: &Scenario,
-    range: std::ops::Range<u64>,
-) -> Result<Vec<ReplicateSummary>> {
-    let Some(world) = World::new(s) else {
-        bail!("scenario {} is not a company scenario", s.file);
-    };
-    Ok(range
-        .into_par_iter()
-        .map(|r| ReplicateSummary::new(r, &world.simulate(r), world.settings()))
-        .collect())
 }

@@ -191,3 +191,21 @@ fn shards_merge_to_the_single_run_byte_for_byte() {
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
     assert!(stderr.contains("missing"), "{stderr}");
 }
+
+#[test]
+fn careers_csv_writes_one_row_per_participant() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), SMALL);
+    let out = dir.path().join("out");
+    run(&file, &out, &["--careers-csv", "--no-charts"]).success();
+    let folder = out.join("tiny-company");
+    let rows = std::fs::read_to_string(folder.join("participants.csv")).unwrap();
+    let replicates = std::fs::read_to_string(folder.join("company_replicates.csv")).unwrap();
+    let participants: usize = replicates
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap().parse::<usize>().unwrap())
+        .sum();
+    assert_eq!(rows.lines().count(), 1 + participants);
+    assert!(rows.starts_with("replicate,id,sponsor,"));
+}
