@@ -273,9 +273,10 @@ impl World {
             // 2. Market: grant joins and customers in member order while fresh people last.
             let mut joins = 0u64;
             let mut new_customers = 0u64;
-            let mut recruits: Vec<(u32, u32)> = Vec::new(); // (sponsor id, how many)
-                                                            // Someone who signed up in the last month would start after the horizon: the
-                                                            // horizon closes before they sign.
+            // (sponsor id, how many), in the order the joins are granted.
+            let mut recruits: Vec<(u32, u32)> = Vec::new();
+            // Someone who signed up in the last month would start after the horizon: the
+            // horizon closes before they sign.
             let last_month = t + 1 == self.months;
             for (m, o) in live.iter().zip(draws.iter_mut()) {
                 if m.quit_month != STILL_ACTIVE {
