@@ -105,13 +105,6 @@ impl StreamUse {
         rejections: true,
         quitting: false,
     };
-    /// Serving customers: churn.
-    pub const CUSTOMERS: StreamUse = StreamUse {
-        recruiting: false,
-        customers: true,
-        rejections: false,
-        quitting: false,
-    };
     /// Settling: quitting hazards.
     pub const SETTLE: StreamUse = StreamUse {
         recruiting: false,
@@ -174,6 +167,13 @@ impl Derived {
     #[inline(always)]
     pub(crate) fn p_refuse(&self) -> f64 {
         self.p_reject
+    }
+
+    /// (own monthly purchase, one customer's order): a month's volume is
+    /// `purchase + order x customers`, as [`PersonState::volume`] computes it.
+    #[inline(always)]
+    pub(crate) fn volume_parts(&self) -> (f64, f64) {
+        (self.monthly_purchase, self.customer_order)
     }
 }
 
@@ -264,21 +264,38 @@ impl PersonState {
         s: &mut Streams,
         new_customers: u64,
     ) -> bool {
-        let mut capped = false;
-        if let Some(r) = s.customers.as_mut().filter(|_| !LEAN) {
-            let customers = u64::from(self.customers);
-            let lost = binomial(r, customers, d.churn);
-            // Referrals can make the customer base grow geometrically; a person cannot
-            // serve more than MAX_CUSTOMERS, which also keeps every count finite.
-            let wanted = (customers - lost).saturating_add(new_customers);
-            if wanted > MAX_CUSTOMERS {
-                // Counted like a downline cap: this career's numbers are understated.
-                capped = true;
-            }
-            // MAX_CUSTOMERS < 2^32, so the conversion is exact.
-            self.customers = wanted.min(MAX_CUSTOMERS) as u32;
-            self.customers_won = self.customers_won.saturating_add(new_customers);
+        if s.customers.is_none() || LEAN {
+            return false;
         }
+        self.churn_customers::<LEAN>(d, s);
+        self.add_customers(new_customers)
+    }
+
+    /// The first half of step 4: last month's customers churn. The company world calls it
+    /// right after [`PersonState::prospect`] (the same stream, in the same order as the
+    /// followed mode), before the market decides how many new customers are granted.
+    #[inline(always)]
+    pub(crate) fn churn_customers<const LEAN: bool>(&mut self, d: &Derived, s: &mut Streams) {
+        if let Some(r) = s.customers.as_mut().filter(|_| !LEAN) {
+            let lost = binomial(r, u64::from(self.customers), d.churn);
+            // lost <= customers < 2^32.
+            self.customers -= lost as u32;
+        }
+    }
+
+    /// The second half of step 4: this month's granted `new_customers` join the base.
+    /// Returns true when the base hit [`MAX_CUSTOMERS`]. With no new customers it changes
+    /// nothing, so it may be called for people who can never win any.
+    #[inline(always)]
+    pub(crate) fn add_customers(&mut self, new_customers: u64) -> bool {
+        // Referrals can make the customer base grow geometrically; a person cannot
+        // serve more than MAX_CUSTOMERS, which also keeps every count finite.
+        let wanted = u64::from(self.customers).saturating_add(new_customers);
+        // Counted like a downline cap: this career's numbers are understated.
+        let capped = wanted > MAX_CUSTOMERS;
+        // MAX_CUSTOMERS < 2^32, so the conversion is exact.
+        self.customers = wanted.min(MAX_CUSTOMERS) as u32;
+        self.customers_won = self.customers_won.saturating_add(new_customers);
         capped
     }
 

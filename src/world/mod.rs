@@ -6,14 +6,15 @@
 //!
 //! 1. **Prospect** (parallel): every active member draws contacts and what they said, with the
 //!    chance of a yes scaled by the fresh share of the market at the start of the month.
+//!    Last month's customers churn in this phase too (the first half of step 4).
 //! 2. **Market** (sequential, member order): joins and new customers are granted from the
-//!    fresh pool in member order (oldest first) until it runs out; fresh people who said no are
-//!    counted in one Poisson draw of the market's own stream and leave the fresh pool until
+//!    fresh pool in member order (oldest first) until it runs out; granted customers join each
+//!    member's base, giving the month's volume. Fresh people who said no are counted in one
+//!    Poisson draw of the market's own stream and leave the fresh pool until
 //!    `market.recontact_after_months` have passed.
-//! 3. **Customers** (parallel): churn and new customers, giving each member's volume.
-//! 4. **Compensation** ([`comp`], sequential over the real tree).
-//! 5. **Settle** (parallel): money, motivation, quitting.
-//! 6. New members are added; they start working next month.
+//! 3. **Compensation** ([`comp`], sequential over the real tree).
+//! 4. **Settle** (parallel): money, motivation, quitting.
+//! 5. New members are added; they start working next month.
 //!
 //! **Determinism.** Every draw comes from a stream keyed by (seed, replicate, participant id,
 //! month, phase, purpose) or (seed, replicate, month) for the market; participant ids are
@@ -23,8 +24,8 @@
 //! depend on thread count, and replicates (independent companies) do not depend on which
 //! shard ran them.
 //!
-//! **Memory.** A participant costs one [`Member`] (about 136 bytes) plus 8 bytes of tree
-//! links; 10 million participants take about 1.5 GB. Quitters move out of the member list
+//! **Memory.** A participant costs one [`Member`] (136 bytes), 8 bytes of tree links and 8
+//! bytes per drawn trait; 10 million participants of `company-typical.toml` peaked at 2.0 GB. Quitters move out of the member list
 //! in batches (when a quarter of it has quit), so the parallel phases sweep active members,
 //! not everyone ever joined.
 
@@ -58,7 +59,6 @@ const GONE: u32 = u32::MAX;
 const REPLICATE_SALT: u64 = 0x636f_6d70_616e_7931;
 /// Phases with their own random streams (see [`Streams::for_month`]).
 const PHASE_PROSPECT: u64 = 1;
-const PHASE_CUSTOMERS: u64 = 2;
 const PHASE_SETTLE: u64 = 3;
 /// The market's own stream (fresh people who said no).
 const MARKET_STREAM: u64 = 0x6d61_726b_6574;
@@ -233,6 +233,8 @@ impl World {
         let mut person_months = 0u64;
         let mut draws: Vec<MonthDraws> = Vec::new();
         let mut volume: Vec<f64> = Vec::new();
+        // (own purchase, one customer's order) per member, for the month's volume.
+        let mut parts: Vec<(f64, f64)> = Vec::new();
         let mut income: Vec<f64> = Vec::new();
         let mut quit_flags: Vec<bool> = Vec::new();
         let mut ranks: Vec<u8> = Vec::new();
@@ -245,12 +247,15 @@ impl World {
             draws.resize(n, MonthDraws::default());
 
             // 1. Prospect (parallel); each chunk also sums its fresh refusals' mean.
+            parts.clear();
+            parts.resize(n, (0.0, 0.0));
             let refusal_means: Vec<f64> = live
                 .par_chunks_mut(CHUNK)
                 .zip(draws.par_chunks_mut(CHUNK))
-                .map(|(members, out)| {
+                .zip(parts.par_chunks_mut(CHUNK))
+                .map(|((members, out), ps)| {
                     let mut refusals = 0.0;
-                    for (m, o) in members.iter_mut().zip(out.iter_mut()) {
+                    for ((m, o), p) in members.iter_mut().zip(out.iter_mut()).zip(ps.iter_mut()) {
                         if m.quit_month != STILL_ACTIVE {
                             continue;
                         }
@@ -264,6 +269,9 @@ impl World {
                             StreamUse::PROSPECT,
                         );
                         *o = m.state.prospect::<LEAN>(&d, &mut st, fresh_share);
+                        // Step 4's first half: last month's customers churn.
+                        m.state.churn_customers::<LEAN>(&d, &mut st);
+                        *p = d.volume_parts();
                         refusals += o.contacts * d.p_refuse() * fresh_share;
                     }
                     refusals
@@ -278,7 +286,14 @@ impl World {
             // Someone who signed up in the last month would start after the horizon: the
             // horizon closes before they sign.
             let last_month = t + 1 == self.months;
-            for (m, o) in live.iter().zip(draws.iter_mut()) {
+            volume.clear();
+            volume.resize(n, 0.0);
+            for (((m, o), p), v) in live
+                .iter_mut()
+                .zip(draws.iter_mut())
+                .zip(&parts)
+                .zip(volume.iter_mut())
+            {
                 if m.quit_month != STILL_ACTIVE {
                     continue;
                 }
@@ -296,6 +311,11 @@ impl World {
                 fresh -= customers;
                 o.new_customers = customers;
                 new_customers += customers;
+                // Step 4's second half, and the month's volume (as PersonState::volume).
+                m.state.add_customers(customers);
+                if ECON {
+                    *v = p.0 + p.1 * m.state.customers() as f64;
+                }
             }
             let refusal_mean: f64 = refusal_means.iter().sum();
             let mut market_rng: Stream = stream(
@@ -311,32 +331,6 @@ impl World {
                     fresh += said_no.pop_front().unwrap_or(0);
                 }
             }
-
-            // 3. Customers and volume (parallel).
-            volume.clear();
-            volume.resize(n, 0.0);
-            live.par_chunks_mut(CHUNK)
-                .zip(draws.par_chunks(CHUNK))
-                .zip(volume.par_chunks_mut(CHUNK))
-                .for_each(|((members, ds), vs)| {
-                    for ((m, o), v) in members.iter_mut().zip(ds).zip(vs.iter_mut()) {
-                        if m.quit_month != STILL_ACTIVE {
-                            continue;
-                        }
-                        let d = derived_of(&traits, m.id);
-                        let mut st = Streams::for_month(
-                            key_of(m.id),
-                            t,
-                            PHASE_CUSTOMERS,
-                            &d,
-                            rejections_matter,
-                            StreamUse::CUSTOMERS,
-                        );
-                        m.state
-                            .serve_customers::<LEAN>(&d, &mut st, o.new_customers);
-                        *v = if ECON { m.state.volume(&d) } else { 0.0 };
-                    }
-                });
 
             // 4. Compensation over the real tree.
             income.clear();
