@@ -812,13 +812,18 @@ fn check_command(args: CheckArgs) -> Result<()> {
             s.name,
             s.fingerprint()
         );
-        let w = estimate::expected_work(s);
-        println!(
-            "  expected work: about {} person-months ({} people per career, {} recruits each)",
-            approx(w.person_months),
-            approx(w.people_per_career()),
-            approx(w.recruits_per_person)
-        );
+        if let Some(line) = crate::world::output::check_line(s) {
+            // Company world (issue 11): its own size bound instead of the careers estimate.
+            println!("  {line}");
+        } else {
+            let w = estimate::expected_work(s);
+            println!(
+                "  expected work: about {} person-months ({} people per career, {} recruits each)",
+                approx(w.person_months),
+                approx(w.people_per_career()),
+                approx(w.recruits_per_person)
+            );
+        }
         if !s.description.is_empty() {
             println!("  {}", s.description.trim().replace('\n', "\n  "));
         }

@@ -299,7 +299,8 @@ pub fn command(args: SensitivityArgs) -> Result<()> {
         .with_context(|| format!("invalid scenario {file}: cannot read the file"))?;
     let base_overrides = args.flags.overrides()?;
     let base = scenario::parse(&text, &file, &base_overrides)?;
-    // Variant 0 is the unchanged scenario; each lever that is on adds a down and an up variant.
+    crate::world::output::refuse_company(&base, "sensitivity")?; // company world (issue 11)
+                                                                 // Variant 0 is the unchanged scenario; each lever that is on adds a down and an up variant.
     let mut scenarios: Vec<Scenario> = vec![base.clone()];
     let mut moved: Vec<(usize, Option<(usize, usize)>)> = Vec::new();
     for (li, (id, _)) in LEVERS.iter().enumerate() {

@@ -54,6 +54,34 @@ pub fn check_memory(s: &Scenario) -> Result<()> {
     Ok(())
 }
 
+/// What `mlm-sim check` says about the size of a company scenario (`None` for followed
+/// careers).
+pub fn check_line(s: &Scenario) -> Option<String> {
+    let c = s.company.as_ref()?;
+    let most = c.market_size.min(c.max_participants);
+    let per = BYTES_PER_PARTICIPANT + 8 * s.varying().len() as u64;
+    Some(format!(
+        "company world: {} replicate companies of at most {most} participants each \
+         (memory bound about {:.2} GB per company, {per} bytes per participant), {} months",
+        c.replicates,
+        (most * per) as f64 / 1e9,
+        s.months
+    ))
+}
+
+/// Commands that study followed careers (compare, sweep, sensitivity, calibrate) refuse a
+/// company scenario rather than silently simulating followed careers from it (issue 13 brings
+/// them to the company world).
+pub fn refuse_company(s: &Scenario, command: &str) -> Result<()> {
+    if s.company.is_some() {
+        bail!(
+            "{}: `{command}` works on followed-career scenarios only; this is a company scenario              (kind = \"company\"): run it with `mlm-sim run`",
+            s.file
+        );
+    }
+    Ok(())
+}
+
 /// Simulate replicates `range` of a company scenario (one after another; each uses every
 /// thread of the current rayon pool). Stops between replicates when `cancel` is set.
 pub fn simulate(
