@@ -3,6 +3,7 @@
 mod cli {
     mod bad_input;
     mod closed_forms;
+    mod company;
     mod context;
     mod ground;
     mod hostile;
