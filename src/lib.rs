@@ -17,3 +17,4 @@ pub mod stats;
 pub mod study;
 pub mod summary;
 pub mod validate;
+pub mod world;

@@ -5,6 +5,7 @@ mod cli {
     mod browser;
     mod calibration;
     mod closed_forms;
+    mod company;
     mod context;
     mod ground;
     mod hostile;

@@ -2,5 +2,6 @@
 //! benchmark target of its own).
 
 pub mod baseline;
+pub mod company;
 pub mod full;
 pub mod reduced;

@@ -16,6 +16,7 @@ use mlm_sim::shard;
 use mlm_sim::stats::Tally;
 use mlm_sim::study::precision;
 use mlm_sim::summary::Summary;
+use mlm_sim::world;
 
 use super::context::{display_path, explain_interruption, print_out, RunContext};
 use super::flags::{ChartFlags, OutFlags, ScenarioFlags, SimFlags};
@@ -79,6 +80,10 @@ pub fn run(args: RunArgs) -> Result<()> {
     let scenarios = args.flags.load(&args.scenarios)?;
     let ctx = RunContext::new(&args.sim)?;
     ctx.check_work(&scenarios)?;
+    // A company too big for memory is refused before any work.
+    for s in &scenarios {
+        world::output::check_memory(s)?;
+    }
     let options = args.charts.export_options();
     // Prepare every output folder before any work, so a bad path fails at once.
     let outputs = unique_slugs(&scenarios)
@@ -88,6 +93,21 @@ pub fn run(args: RunArgs) -> Result<()> {
     let mut done: Vec<PathBuf> = Vec::new();
     for (scenario, out) in scenarios.iter().zip(outputs) {
         let what = format!("simulating \"{}\"", scenario.name);
+        // A company scenario runs the company engine, which writes its own files.
+        if scenario.company.is_some() {
+            let dir = world::output::run_scenario(
+                scenario,
+                &ctx.pool,
+                out,
+                ctx.quiet,
+                ctx.cancel,
+                options.charts.as_ref(),
+                args.careers_csv,
+            )
+            .map_err(|e| explain_interruption(e, &what, &done))?;
+            done.push(dir);
+            continue;
+        }
         let started = Instant::now();
         let simulated = if args.careers_csv {
             simulate_with_careers_csv(&ctx, scenario, &out).map(|t| (t, None))
@@ -199,6 +219,25 @@ fn run_shard(args: &RunArgs, shard: shard::Shard) -> Result<()> {
     let mut done: Vec<PathBuf> = Vec::new();
     for (l, dir) in loaded.iter().zip(&dirs) {
         let what = format!("simulating shard {shard} of \"{}\"", l.scenario.name);
+        // A company scenario's shards split its replicates.
+        if l.scenario.company.is_some() {
+            let sc = &l.scenario;
+            let dir = ctx
+                .pool
+                .install(|| {
+                    world::shard::run_shard(sc, &l.text, &overrides, shard, dir, ctx.cancel)
+                })
+                .map_err(|e| explain_interruption(e, &what, &done))?;
+            if !ctx.quiet {
+                print_out(&format!(
+                    "{}: shard {shard} -> {}\n",
+                    sc.name,
+                    display_path(&dir)
+                ))?;
+            }
+            done.push(dir);
+            continue;
+        }
         let manifest = shard::Manifest::new(&l.scenario, &overrides, shard);
         let careers = manifest.careers();
         let model = Model::new(&l.scenario);
@@ -227,6 +266,14 @@ fn run_shard(args: &RunArgs, shard: shard::Shard) -> Result<()> {
 /// Run `mlm-sim merge`: check partial results, add them up, and write what a single run
 /// would have.
 pub fn merge(args: MergeArgs) -> Result<()> {
+    if args
+        .partials
+        .iter()
+        .any(|d| world::shard::is_company_partial(d))
+    {
+        let charts = args.charts.chart_set();
+        return world::shard::merge(&args.partials, &args.out.out, charts.as_ref(), args.quiet);
+    }
     let partials = args
         .partials
         .iter()

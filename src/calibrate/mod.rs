@@ -71,7 +71,9 @@ impl Problem {
         for (f, v) in self.targets.free.iter().zip(values) {
             o.push(set_override(f.id.spec().path, *v));
         }
-        Ok(scenario::parse(&self.text, &self.file, &o)?)
+        let s = scenario::parse(&self.text, &self.file, &o)?;
+        crate::scenario::company::refuse_company(&s, "calibrate")?; // company world (issue 11)
+        Ok(s)
     }
 
     /// Simulate the scenario with the free keys at `values` (same seed and careers every

@@ -13,12 +13,12 @@
 pub mod estimate;
 pub mod rng;
 pub mod sampling;
+pub mod step;
 
 use crate::outcome::{CareerOutcome, EndReason, Money, PersonOutcome};
 use crate::scenario::{Dist, ParamId, Scenario, Traits};
-use rand::RngExt;
 use rng::{child_key, stream, Purpose, Stream};
-use sampling::{binomial, poisson};
+use step::{PersonState, Streams};
 
 /// Most active retail customers one distributor can serve at once (market saturation).
 ///
@@ -30,7 +30,7 @@ pub const MAX_CUSTOMERS: u64 = 1_000_000;
 
 /// Per-person quantities derived once from the traits (docs/model.md, "derived quantities").
 #[derive(Debug, Clone, Copy)]
-struct Derived {
+pub(crate) struct Derived {
     decay: f64,
     floor: f64,
     base_contacts: f64,
@@ -194,6 +194,42 @@ impl Model {
         self.months
     }
 
+    /// Which steps the monthly loop compiles in, as (lean, economics, motivation moves), and
+    /// whether rejections are drawn: the company world picks the same specialisation.
+    pub(crate) fn switches(&self) -> (bool, bool, bool, bool) {
+        (
+            self.lean,
+            self.economics,
+            self.motivation_moves,
+            self.rejections_matter,
+        )
+    }
+
+    /// Consecutive low-effort months that end a career.
+    pub(crate) fn inactive_months(&self) -> u32 {
+        self.inactive_months
+    }
+
+    /// Number of parameters drawn per person.
+    pub(crate) fn varying_count(&self) -> usize {
+        self.varying.len()
+    }
+
+    /// Derived quantities from varying values drawn earlier (by [`Model::derived_for`] into
+    /// its `drawn` list): the company world stores the few drawn values per participant and
+    /// rebuilds the rest, instead of sampling the distributions again every month.
+    #[inline]
+    pub(crate) fn derived_from_drawn(&self, drawn: &[f64]) -> Derived {
+        if self.varying.is_empty() {
+            return self.base_derived;
+        }
+        let mut traits = self.base;
+        for ((id, ..), v) in self.varying.iter().zip(drawn) {
+            traits.set(*id, *v);
+        }
+        Derived::from_traits(&traits)
+    }
+
     /// The parameters drawn per person, in the order of [`CareerOutcome::drawn`].
     pub fn varying_ids(&self) -> Vec<ParamId> {
         self.varying.iter().map(|v| v.0).collect()
@@ -238,7 +274,7 @@ impl Model {
     }
 
     /// Draw a person's traits; fixed scenarios skip the traits stream entirely.
-    fn derived_for(&self, key: u64, drawn: Option<&mut Vec<f64>>) -> Derived {
+    pub(crate) fn derived_for(&self, key: u64, drawn: Option<&mut Vec<f64>>) -> Derived {
         if self.varying.is_empty() {
             return self.base_derived;
         }
@@ -315,71 +351,27 @@ impl Model {
             ws.income[row + start as usize..row + months].fill(0.0);
         }
 
-        let mut recruit_rng = stream(key, Purpose::Recruiting);
-        let mut customer_rng = (d.p_customer > 0.0).then(|| stream(key, Purpose::Customers));
-        let mut reject_rng = self
-            .rejections_matter
-            .then(|| stream(key, Purpose::Rejections));
-        let mut life_rng = (d.life > 0.0).then(|| stream(key, Purpose::LifeEvents));
-        let mut neglect_rng = (d.neglect > 0.0).then(|| stream(key, Purpose::Neglect));
-
+        let mut streams = Streams::new(key, &d, self.rejections_matter);
+        let mut state = PersonState::new(&d);
         let simulate_recruits = level < self.depth;
         let pay_levels = (level as usize).min(self.rates.len());
-
-        let mut motivation = d.initial_motivation;
-        let mut decay_pow = 1.0; // (1 - decay)^tau
-        let mut rejections_so_far = 0u64;
-        let mut rejection_drain = 0.0;
-        let mut goal_drain = 0.0;
-        let mut low_effort_streak = 0u32;
-        let mut customers = 0u64;
-        let mut customers_won = 0u64;
-        let mut recruits = 0u64;
-        let mut money = Money::default();
         let mut end = None;
-        let mut months_active = 0u32;
 
         for t in start..self.months {
             let tau = t - start;
-            // 1. Consistency decay and effort.
-            let consistency = d.floor + (1.0 - d.floor) * decay_pow;
-            decay_pow *= 1.0 - d.decay;
-            let effort = consistency * motivation;
+            // Steps 1-3 (model::step): effort, contacts, conversions; the market is untouched.
+            let draws = state.prospect::<LEAN>(&d, &mut streams, 1.0);
 
-            // 2. Lead generation: planned contacts fade with rejections; referrals come warm.
-            let follow = if !LEAN && d.fade > 0.0 {
-                1.0 / (1.0 + d.fade * rejections_so_far as f64)
-            } else {
-                1.0
-            };
-            let mut contacts = d.base_contacts * effort * follow;
-            if !LEAN && customers > 0 {
-                contacts += d.referral_rate * customers as f64;
-            }
-
-            // 3. Conversion: a Poisson number of contacts split three ways gives three
-            //    independent Poisson counts (joins, customers, rejections).
-            let joins = poisson(&mut recruit_rng, contacts * d.p_join);
-            let (mut new_customers, mut rejections) = (0, 0);
-            if !LEAN {
-                if let Some(r) = customer_rng.as_mut() {
-                    new_customers = poisson(r, contacts * d.p_customer);
-                }
-                if let Some(r) = reject_rng.as_mut() {
-                    rejections = poisson(r, contacts * d.p_reject);
-                }
-                rejections_so_far += rejections;
-            }
-
-            // 4. Downline: each recruit's whole career, right now.
+            // Downline: each recruit's whole career, right now (it fills this month's income).
             if simulate_recruits {
-                for j in 0..joins {
+                for j in 0..draws.joins {
                     if ws.people >= self.max_people {
                         ws.capped = true;
                         break;
                     }
                     ws.people += 1;
-                    let child = self.person(child_key(key, recruits + j), level + 1, t, ws, None);
+                    let child_key = child_key(key, state.recruits + j);
+                    let child = self.person(child_key, level + 1, t, ws, None);
                     if child.end.is_quit() {
                         ws.downline_quit += 1;
                     }
@@ -391,115 +383,47 @@ impl Model {
                     }
                 }
             }
-            recruits += joins;
+            state.recruits += draws.joins;
 
-            // Customers: last month's churn, then this month's new ones.
-            if let Some(r) = customer_rng.as_mut().filter(|_| !LEAN) {
-                let lost = binomial(r, customers, d.churn);
-                // Referrals can make the customer base grow geometrically; a person cannot
-                // serve more than MAX_CUSTOMERS, which also keeps every count finite.
-                let wanted = (customers - lost).saturating_add(new_customers);
-                if wanted > MAX_CUSTOMERS {
-                    // Counted like a downline cap: this career's numbers are understated.
-                    ws.capped = true;
-                }
-                customers = wanted.min(MAX_CUSTOMERS);
-                customers_won = customers_won.saturating_add(new_customers);
-            }
-
-            // 5. Economics.
-            let mut gross = 0.0;
-            if ECON {
-                let purchases = d.monthly_purchase + if tau == 0 { d.starter_kit } else { 0.0 };
-                let retail = d.retail_per_customer * customers as f64;
-                let commissions = ws.income[row + t as usize];
-                money.purchases += purchases;
-                money.expenses += d.monthly_expenses;
-                money.retail += retail;
-                money.commissions += commissions;
-                if pay_levels > 0 {
-                    let volume = d.monthly_purchase + d.customer_order * customers as f64;
-                    for (k, rate) in self.rates[..pay_levels].iter().enumerate() {
-                        let upline = (level as usize - 1 - k) * months;
-                        ws.income[upline + t as usize] += rate * volume;
-                    }
-                }
-                gross = commissions + retail;
-            }
-
-            // 6. Motivation: recovery, successes, the sting of rejection, unmet goals.
-            if MOTIV {
-                motivation += d.recovery * (1.0 - motivation);
-                let successes = joins + new_customers;
-                if successes > 0 && d.boost > 0.0 {
-                    motivation = 1.0 - (1.0 - motivation) * (1.0 - d.boost).powi(successes as i32);
-                }
-                if rejections > 0 && d.sting > 0.0 {
-                    let before = motivation;
-                    motivation *= (1.0 - d.sting).powf(rejections as f64);
-                    rejection_drain += before - motivation;
-                }
-                if d.expected_income > 0.0 && d.disillusionment > 0.0 && tau as f64 >= d.patience {
-                    let shortfall = (1.0 - gross / d.expected_income).max(0.0);
-                    let before = motivation;
-                    motivation *= 1.0 - d.disillusionment * shortfall;
-                    goal_drain += before - motivation;
-                }
-            }
-
-            // 7. Quitting at month end; hazards are drawn every month so streams stay aligned.
-            let neglect_hit = !LEAN
-                && neglect_rng
-                    .as_mut()
-                    .is_some_and(|r| r.random::<f64>() < d.neglect);
-            let life_hit = life_rng
-                .as_mut()
-                .is_some_and(|r| r.random::<f64>() < d.life);
-            low_effort_streak = if effort < d.inactive_below {
-                low_effort_streak + 1
+            // Steps 4-7 (model::step): customers, economics, motivation, quitting.
+            ws.capped |= state.serve_customers::<LEAN>(&d, &mut streams, draws.new_customers);
+            let commissions = if ECON {
+                ws.income[row + t as usize]
             } else {
-                0
+                0.0
             };
-            months_active += 1;
-            let money_quit = ECON && money.net() < -d.loss_tolerance;
-            let motivation_quit = motivation < d.quit_below;
-            let inactive_quit = low_effort_streak >= self.inactive_months;
-            // One well-predicted branch in the common month where nothing ends the career;
-            // the order below is the documented precedence of quit reasons.
-            if money_quit | motivation_quit | inactive_quit | neglect_hit | life_hit {
-                let reason = if money_quit {
-                    EndReason::FinancialLoss
-                } else if motivation_quit {
-                    if rejection_drain > goal_drain {
-                        EndReason::RejectionBurnout
-                    } else {
-                        EndReason::Disillusioned
-                    }
-                } else if inactive_quit {
-                    EndReason::Inactive
-                } else if neglect_hit {
-                    EndReason::Unsupported
-                } else {
-                    EndReason::LifeEvent
-                };
+            let month = state.settle::<LEAN, ECON, MOTIV>(
+                &d,
+                &mut streams,
+                &draws,
+                tau,
+                commissions,
+                self.inactive_months,
+            );
+            if ECON && pay_levels > 0 {
+                for (k, rate) in self.rates[..pay_levels].iter().enumerate() {
+                    let upline = (level as usize - 1 - k) * months;
+                    ws.income[upline + t as usize] += rate * month.volume;
+                }
+            }
+            if let Some(reason) = month.quit {
                 end = Some((reason, t));
                 break;
             }
         }
-        ws.person_months += u64::from(months_active);
+        ws.person_months += u64::from(state.months_active);
 
         let (end, quit_month) = match end {
             Some((r, t)) => (r, Some(t)),
-            None if money.net() > 0.0 => (EndReason::ActiveProfitable, None),
-            None => (EndReason::ActiveLosing, None),
+            None => (state.end_at_horizon(), None),
         };
         PersonOutcome {
             end,
-            months_active,
+            months_active: state.months_active,
             quit_month,
-            money,
-            recruits,
-            customers: customers_won,
+            money: state.money,
+            recruits: state.recruits,
+            customers: state.customers_won,
         }
     }
 }

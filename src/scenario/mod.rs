@@ -6,6 +6,7 @@
 //! path and the line the user has to fix, and so that `--set` overrides go through exactly the
 //! same checks as the file.
 
+pub mod company;
 mod overrides;
 pub mod params;
 mod resolve;
@@ -18,6 +19,7 @@ use toml_edit::Document;
 
 use resolve::Resolver;
 
+pub use company::{CompanySettings, Rank};
 pub use overrides::Override;
 pub use params::{Dist, Param, ParamId, ParamSpec, Traits, Unit, N_PARAMS, PARAMS};
 
@@ -144,6 +146,9 @@ pub struct Scenario {
     pub sources: BTreeMap<String, String>,
     /// The `--set` overrides that were applied, as typed.
     pub overrides: Vec<String>,
+    /// The company world's settings when `kind = "company"` (see [`company`]); `None` for
+    /// followed careers.
+    pub company: Option<CompanySettings>,
 }
 
 impl Scenario {
@@ -214,6 +219,10 @@ impl Scenario {
                 out.push(("downline.depth".into(), self.depth.to_string()));
                 out.push(("downline.max_size".into(), self.max_downline.to_string()));
             }
+        }
+        // Company world (issue 11): its settings follow the per-person levers.
+        if let Some(c) = &self.company {
+            out.extend(c.listing());
         }
         out
     }
@@ -309,6 +318,7 @@ pub(super) fn line_of(text: &str, offset: usize) -> usize {
 pub fn known_keys() -> Vec<&'static str> {
     let mut keys: Vec<&'static str> = SETTING_KEYS.to_vec();
     keys.extend(PARAMS.iter().map(|p| p.path));
+    keys.extend(company::COMPANY_KEYS.iter().copied());
     keys
 }
 

@@ -20,14 +20,14 @@ pub(super) struct Resolver<'a> {
 }
 
 /// A value found for a key: from the file (with its line) or from an override.
-struct Found<'a> {
-    value: Option<&'a Value>,
-    item: &'a Item,
-    origin: Origin,
+pub(super) struct Found<'a> {
+    pub(super) value: Option<&'a Value>,
+    pub(super) item: &'a Item,
+    pub(super) origin: Origin,
 }
 
 impl<'a> Resolver<'a> {
-    fn err(&self, key: Option<&str>, origin: Origin, message: String) -> ScenarioError {
+    pub(super) fn err(&self, key: Option<&str>, origin: Origin, message: String) -> ScenarioError {
         ScenarioError {
             file: self.file.to_string(),
             key: key.map(str::to_string),
@@ -36,18 +36,18 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    fn span_origin(&self, span: Option<std::ops::Range<usize>>) -> Origin {
+    pub(super) fn span_origin(&self, span: Option<std::ops::Range<usize>>) -> Origin {
         span.map(|s| Origin::Line(line_of(self.text, s.start)))
             .unwrap_or(Origin::Unknown)
     }
 
     /// Reject keys and sections the model does not know, suggesting the closest known one.
-    fn check_unknown_keys(&self) -> Result<(), ScenarioError> {
+    pub(super) fn check_unknown_keys(&self) -> Result<(), ScenarioError> {
         let known = known_keys();
         let root = self.doc.as_table();
         for (key, item) in root.iter() {
             let key_span = root.key(key).and_then(|k| k.span());
-            if SECTIONS.contains(&key) {
+            if SECTIONS.contains(&key) || super::company::COMPANY_SECTIONS.contains(&key) {
                 if key == "sources" {
                     continue; // checked when read
                 }
@@ -93,7 +93,7 @@ impl<'a> Resolver<'a> {
         Ok(())
     }
 
-    fn check_override_keys(&self) -> Result<(), ScenarioError> {
+    pub(super) fn check_override_keys(&self) -> Result<(), ScenarioError> {
         if self.overrides.len() > MAX_OVERRIDES {
             return Err(self.err(
                 None,
@@ -118,7 +118,7 @@ impl<'a> Resolver<'a> {
     }
 
     /// The value for `path`: the last override naming it, else the file's, else none.
-    fn find(&self, path: &str) -> Option<Found<'a>> {
+    pub(super) fn find(&self, path: &str) -> Option<Found<'a>> {
         if let Some(o) = self.overrides.iter().rev().find(|o| o.path == path) {
             return Some(Found {
                 value: Some(&o.value),
@@ -148,7 +148,12 @@ impl<'a> Resolver<'a> {
         })
     }
 
-    fn type_error(&self, path: &str, found: &Found<'_>, expected: &str) -> ScenarioError {
+    pub(super) fn type_error(
+        &self,
+        path: &str,
+        found: &Found<'_>,
+        expected: &str,
+    ) -> ScenarioError {
         let what = match found.value {
             Some(v) => format!("{} `{}`", article_type(v.type_name()), v.to_string().trim()),
             None => found.item.type_name().to_string(),
@@ -160,7 +165,11 @@ impl<'a> Resolver<'a> {
         )
     }
 
-    fn string(&self, path: &str, default: Option<&str>) -> Result<String, ScenarioError> {
+    pub(super) fn string(
+        &self,
+        path: &str,
+        default: Option<&str>,
+    ) -> Result<String, ScenarioError> {
         match self.find(path) {
             None => default.map(str::to_string).ok_or_else(|| {
                 self.err(
@@ -194,7 +203,13 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    fn integer(&self, path: &str, min: u64, max: u64, default: u64) -> Result<u64, ScenarioError> {
+    pub(super) fn integer(
+        &self,
+        path: &str,
+        min: u64,
+        max: u64,
+        default: u64,
+    ) -> Result<u64, ScenarioError> {
         let Some(found) = self.find(path) else {
             return Ok(default);
         };
@@ -221,7 +236,12 @@ impl<'a> Resolver<'a> {
         Ok(v as u64)
     }
 
-    fn number_of(&self, path: &str, found: &Found<'_>, v: &Value) -> Result<f64, ScenarioError> {
+    pub(super) fn number_of(
+        &self,
+        path: &str,
+        found: &Found<'_>,
+        v: &Value,
+    ) -> Result<f64, ScenarioError> {
         let x = match v {
             Value::Integer(i) => *i.value() as f64,
             Value::Float(f) => *f.value(),
@@ -243,12 +263,12 @@ impl<'a> Resolver<'a> {
         Ok(x)
     }
 
-    fn param(&self, id: ParamId) -> Result<Param, ScenarioError> {
+    pub(super) fn param(&self, id: ParamId) -> Result<Param, ScenarioError> {
         self.param_spec(id.spec())
     }
 
     /// Read and check a number-or-distribution value described by `spec`.
-    fn param_spec(&self, spec: &ParamSpec) -> Result<Param, ScenarioError> {
+    pub(super) fn param_spec(&self, spec: &ParamSpec) -> Result<Param, ScenarioError> {
         let path = spec.path;
         let Some(found) = self.find(path) else {
             return Ok(Param::Fixed(spec.default));
@@ -326,7 +346,7 @@ impl<'a> Resolver<'a> {
         Ok(Param::Fixed(x))
     }
 
-    fn commission_rates(&self) -> Result<Vec<f64>, ScenarioError> {
+    pub(super) fn commission_rates(&self) -> Result<Vec<f64>, ScenarioError> {
         let path = "economics.commission_rates";
         let Some(found) = self.find(path) else {
             return Ok(Vec::new());
@@ -367,7 +387,7 @@ impl<'a> Resolver<'a> {
         Ok(rates)
     }
 
-    fn sources(&self) -> Result<BTreeMap<String, String>, ScenarioError> {
+    pub(super) fn sources(&self) -> Result<BTreeMap<String, String>, ScenarioError> {
         let mut out = BTreeMap::new();
         let known = known_keys();
         let root = self.doc.as_table();
@@ -428,7 +448,12 @@ impl<'a> Resolver<'a> {
             ));
         }
         let description = self.string("description", Some(""))?;
-        let months = self.integer("months", 1, MAX_MONTHS, 24)? as u32;
+        // Company world (issue 11): its horizon is `company.years`.
+        let company = self.company_settings(self.is_company()?)?;
+        let months = match &company {
+            Some(c) => c.years * 12,
+            None => self.integer("months", 1, MAX_MONTHS, 24)? as u32,
+        };
         let careers = self.integer("careers", 1, MAX_CAREERS, 10_000)?;
         let seed = self.integer("seed", 0, i64::MAX as u64, 1)?;
         let cohort_size = self.integer("cohort_size", 1, MAX_COHORT, 100)?;
@@ -479,13 +504,14 @@ impl<'a> Resolver<'a> {
             params,
             sources,
             overrides: self.overrides.iter().map(|o| o.text.clone()).collect(),
+            company,
         };
         self.check_combinations(&scenario)?;
         Ok(scenario)
     }
 
     /// Checks that need several keys at once.
-    fn check_combinations(&self, s: &Scenario) -> Result<(), ScenarioError> {
+    pub(super) fn check_combinations(&self, s: &Scenario) -> Result<(), ScenarioError> {
         let pj = s.param(ParamId::JoinProbability).mean();
         let pc = s.param(ParamId::CustomerProbability).mean();
         if matches!(

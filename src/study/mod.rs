@@ -42,6 +42,8 @@ pub fn check_pairable(scenarios: &[Scenario]) -> Result<()> {
     let Some(first) = scenarios.first() else {
         bail!("nothing to simulate");
     };
+    // Company world (issue 11): not a followed-career study.
+    crate::scenario::company::refuse_company(first, "compare/sweep")?;
     for s in &scenarios[1..] {
         if s.seed != first.seed {
             bail!(

@@ -264,6 +264,7 @@ impl SensitivityStudy {
     /// the relative `delta`, each variant validated like a `--set`.
     pub fn new(text: &str, file: &str, base: &[Override], delta: f64) -> Result<SensitivityStudy> {
         let base_scenario = scenario::parse(text, file, base)?;
+        crate::scenario::company::refuse_company(&base_scenario, "sensitivity")?;
         let mut scenarios: Vec<Scenario> = vec![base_scenario.clone()];
         let mut moved: Vec<(usize, Option<(usize, usize)>)> = Vec::new();
         for (li, (id, _)) in LEVERS.iter().enumerate() {

@@ -1,0 +1,419 @@
+//! One person's month: the single implementation of the monthly step, shared by the
+//! followed-career mode ([`super::Model`]) and the company world (the `world` module).
+//!
+//! Why it is split in two halves: between drawing the month's contacts and settling the month's
+//! money, each mode has something of its own to do. The followed-career mode simulates each new
+//! recruit's whole career right there (depth-first), which fills in this month's commission
+//! income; the company world first lets every member prospect, then resolves the shared market
+//! (who actually joins when the fresh part of the market runs out) and pays commissions over the
+//! real tree. So [`PersonState::prospect`] does steps 1 to 3 of `docs/model.md` and
+//! [`PersonState::settle`] does steps 4 (customers) to 7, and each mode calls both in order.
+//!
+//! The state is compact (about 100 bytes) because the company world keeps one per participant
+//! ever joined; the random streams live outside it ([`Streams`]), persistent per person in the
+//! followed mode and re-derived per (person, month) in the company world.
+//!
+//! The const parameters compile out steps a scenario cannot use (see [`super::Model`]): a
+//! scenario without customers or rejections does not pay for them in every simulated month.
+
+use rand::{RngExt, SeedableRng};
+
+use super::rng::{mix, stream, Purpose, Stream};
+use super::sampling::{binomial, poisson};
+use super::{Derived, EndReason, Money, MAX_CUSTOMERS};
+
+/// The random streams one person draws from, one per purpose.
+///
+/// Streams a person can never use (no customers, rejections that cannot matter, no life events,
+/// no neglect) are not created at all.
+#[derive(Debug, Clone)]
+pub struct Streams {
+    recruiting: Stream,
+    customers: Option<Stream>,
+    rejections: Option<Stream>,
+    life: Option<Stream>,
+    neglect: Option<Stream>,
+}
+
+impl Streams {
+    /// The streams of the person with `key`, derived from `key` alone. `rejections_matter` is
+    /// false when no one can feel or count a rejection (then none are drawn).
+    #[inline]
+    pub(crate) fn new(key: u64, d: &Derived, rejections_matter: bool) -> Streams {
+        Streams {
+            recruiting: stream(key, Purpose::Recruiting),
+            customers: (d.p_customer > 0.0).then(|| stream(key, Purpose::Customers)),
+            rejections: rejections_matter.then(|| stream(key, Purpose::Rejections)),
+            life: (d.life > 0.0).then(|| stream(key, Purpose::LifeEvents)),
+            neglect: (d.neglect > 0.0).then(|| stream(key, Purpose::Neglect)),
+        }
+    }
+
+    /// The streams of the person with `key` for one phase of one `month` only: the company
+    /// world derives fresh streams per (person, month, phase, purpose), so nothing random has
+    /// to be stored per participant between months and no draw depends on the order people
+    /// are processed in. Each phase of a month gets its own, so a stream used in two phases
+    /// (customers won, then customers lost) never reuses a number.
+    ///
+    /// Only the streams the phase uses are seeded (`use_*`); seeding a generator is a
+    /// noticeable share of a company person-month.
+    #[inline]
+    pub(crate) fn for_month(
+        key: u64,
+        month: u32,
+        phase: u64,
+        d: &Derived,
+        rejections_matter: bool,
+        uses: StreamUse,
+    ) -> Streams {
+        let k = mix(mix(key, u64::from(month) + 1), phase);
+        Streams {
+            recruiting: if uses.recruiting {
+                stream(k, Purpose::Recruiting)
+            } else {
+                // Never drawn from in this phase; any fixed state will do.
+                Stream::from_seed([1; 32])
+            },
+            customers: (uses.customers && d.p_customer > 0.0)
+                .then(|| stream(k, Purpose::Customers)),
+            rejections: (uses.rejections && rejections_matter)
+                .then(|| stream(k, Purpose::Rejections)),
+            life: (uses.quitting && d.life > 0.0).then(|| stream(k, Purpose::LifeEvents)),
+            neglect: (uses.quitting && d.neglect > 0.0).then(|| stream(k, Purpose::Neglect)),
+        }
+    }
+}
+
+/// Which streams a phase of the company world's month draws from.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct StreamUse {
+    /// Recruits joining (prospecting).
+    pub recruiting: bool,
+    /// Customers won or lost.
+    pub customers: bool,
+    /// Rejections heard.
+    pub rejections: bool,
+    /// Life events and neglect (quitting).
+    pub quitting: bool,
+}
+
+impl StreamUse {
+    /// Prospecting: joins, customers won, rejections.
+    pub const PROSPECT: StreamUse = StreamUse {
+        recruiting: true,
+        customers: true,
+        rejections: true,
+        quitting: false,
+    };
+    /// Settling: quitting hazards.
+    pub const SETTLE: StreamUse = StreamUse {
+        recruiting: false,
+        customers: false,
+        rejections: false,
+        quitting: true,
+    };
+}
+
+/// What one person drew in the prospecting half of a month (steps 1 to 3).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct MonthDraws {
+    /// Effort this month (consistency x motivation), for the inactivity check.
+    pub effort: f64,
+    /// Contacts made this month (planned contacts plus customers' referrals).
+    pub contacts: f64,
+    /// People who said yes to joining. The company world may grant fewer (market exhausted).
+    pub joins: u64,
+    /// People who said yes to buying. The company world may grant fewer.
+    pub new_customers: u64,
+    /// People who said no (counted only when rejections can matter).
+    pub rejections: u64,
+}
+
+/// What the settling half of a month (steps 4 to 7) gave.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Settled {
+    /// Sales volume of the month that commissions are paid on: own purchase plus customers'
+    /// orders (0 when the economics step is compiled out).
+    pub volume: f64,
+    /// The quit reason, when the person quit at the end of this month.
+    pub quit: Option<EndReason>,
+}
+
+/// One person's state between months: everything the monthly step remembers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PersonState {
+    /// Money over the career so far.
+    pub money: Money,
+    motivation: f64,
+    /// (1 - decay)^tau, carried instead of recomputing a power every month.
+    decay_pow: f64,
+    rejection_drain: f64,
+    goal_drain: f64,
+    rejections_so_far: u64,
+    /// Retail customers won so far.
+    pub customers_won: u64,
+    /// Direct recruits so far.
+    pub recruits: u64,
+    /// Active retail customers (at most [`MAX_CUSTOMERS`], so 32 bits are enough).
+    customers: u32,
+    low_effort_streak: u32,
+    /// Months worked so far.
+    pub months_active: u32,
+}
+
+impl Derived {
+    /// Chance that a contact with a fresh prospect ends in a "no" (the market uses it to count
+    /// the fresh people a member used up without winning them).
+    #[inline(always)]
+    pub(crate) fn p_refuse(&self) -> f64 {
+        self.p_reject
+    }
+
+    /// (own monthly purchase, one customer's order): a month's volume is
+    /// `purchase + order x customers`, as [`PersonState::volume`] computes it.
+    #[inline(always)]
+    pub(crate) fn volume_parts(&self) -> (f64, f64) {
+        (self.monthly_purchase, self.customer_order)
+    }
+}
+
+impl PersonState {
+    /// A person at the start of their first month.
+    #[inline]
+    pub(crate) fn new(d: &Derived) -> PersonState {
+        PersonState {
+            money: Money::default(),
+            motivation: d.initial_motivation,
+            decay_pow: 1.0,
+            rejection_drain: 0.0,
+            goal_drain: 0.0,
+            rejections_so_far: 0,
+            customers_won: 0,
+            recruits: 0,
+            customers: 0,
+            low_effort_streak: 0,
+            months_active: 0,
+        }
+    }
+
+    /// Active retail customers now.
+    pub fn customers(&self) -> u64 {
+        u64::from(self.customers)
+    }
+
+    /// Steps 1 to 3: effort, contacts and what the contacts said.
+    ///
+    /// `fresh` is the share of contacts that reach someone who can still say yes: 1 in the
+    /// followed-career mode's untouched market, the fresh share of the finite market in the
+    /// company world. A contact that reaches anyone else is a rejection (`docs/model.md`,
+    /// "The company world"). With `fresh == 1` the arithmetic is exactly the followed mode's.
+    #[inline(always)]
+    pub(crate) fn prospect<const LEAN: bool>(
+        &mut self,
+        d: &Derived,
+        s: &mut Streams,
+        fresh: f64,
+    ) -> MonthDraws {
+        // 1. Consistency decay and effort.
+        let consistency = d.floor + (1.0 - d.floor) * self.decay_pow;
+        self.decay_pow *= 1.0 - d.decay;
+        let effort = consistency * self.motivation;
+
+        // 2. Lead generation: planned contacts fade with rejections; referrals come warm.
+        let follow = if !LEAN && d.fade > 0.0 {
+            1.0 / (1.0 + d.fade * self.rejections_so_far as f64)
+        } else {
+            1.0
+        };
+        let mut contacts = d.base_contacts * effort * follow;
+        if !LEAN && self.customers > 0 {
+            contacts += d.referral_rate * self.customers as f64;
+        }
+
+        // 3. Conversion: a Poisson number of contacts split three ways gives three
+        //    independent Poisson counts (joins, customers, rejections).
+        let joins = poisson(&mut s.recruiting, contacts * d.p_join * fresh);
+        let (mut new_customers, mut rejections) = (0, 0);
+        if !LEAN {
+            if let Some(r) = s.customers.as_mut() {
+                new_customers = poisson(r, contacts * d.p_customer * fresh);
+            }
+            if let Some(r) = s.rejections.as_mut() {
+                // Those who would have said no anyway, plus everyone reached who is no longer
+                // fresh; the second term is exactly 0 when fresh == 1.
+                let p_no = d.p_reject + (1.0 - fresh) * (d.p_join + d.p_customer);
+                rejections = poisson(r, contacts * p_no);
+            }
+            self.rejections_so_far += rejections;
+        }
+        MonthDraws {
+            effort,
+            contacts,
+            joins,
+            new_customers,
+            rejections,
+        }
+    }
+
+    /// Step 4: last month's customers churn, then this month's `new_customers` (as granted)
+    /// are added. Returns true when the base hit [`MAX_CUSTOMERS`].
+    #[inline(always)]
+    pub(crate) fn serve_customers<const LEAN: bool>(
+        &mut self,
+        d: &Derived,
+        s: &mut Streams,
+        new_customers: u64,
+    ) -> bool {
+        if s.customers.is_none() || LEAN {
+            return false;
+        }
+        self.churn_customers::<LEAN>(d, s);
+        self.add_customers(new_customers)
+    }
+
+    /// The first half of step 4: last month's customers churn. The company world calls it
+    /// right after [`PersonState::prospect`] (the same stream, in the same order as the
+    /// followed mode), before the market decides how many new customers are granted.
+    #[inline(always)]
+    pub(crate) fn churn_customers<const LEAN: bool>(&mut self, d: &Derived, s: &mut Streams) {
+        if let Some(r) = s.customers.as_mut().filter(|_| !LEAN) {
+            let lost = binomial(r, u64::from(self.customers), d.churn);
+            // lost <= customers < 2^32.
+            self.customers -= lost as u32;
+        }
+    }
+
+    /// The second half of step 4: this month's granted `new_customers` join the base.
+    /// Returns true when the base hit [`MAX_CUSTOMERS`]. With no new customers it changes
+    /// nothing, so it may be called for people who can never win any.
+    #[inline(always)]
+    pub(crate) fn add_customers(&mut self, new_customers: u64) -> bool {
+        // Referrals can make the customer base grow geometrically; a person cannot
+        // serve more than MAX_CUSTOMERS, which also keeps every count finite.
+        let wanted = u64::from(self.customers).saturating_add(new_customers);
+        // Counted like a downline cap: this career's numbers are understated.
+        let capped = wanted > MAX_CUSTOMERS;
+        // MAX_CUSTOMERS < 2^32, so the conversion is exact.
+        self.customers = wanted.min(MAX_CUSTOMERS) as u32;
+        self.customers_won = self.customers_won.saturating_add(new_customers);
+        capped
+    }
+
+    /// This month's sales volume, the base of commissions: own purchase plus the customers'
+    /// orders (after [`PersonState::serve_customers`]).
+    #[inline(always)]
+    pub(crate) fn volume(&self, d: &Derived) -> f64 {
+        d.monthly_purchase + d.customer_order * self.customers as f64
+    }
+
+    /// Steps 5 to 7: money moves, motivation moves, and the person may quit at month end.
+    ///
+    /// `draws` holds the joins and customers actually granted (the company world may have
+    /// granted fewer than were drawn), `tau` is months since joining and `commissions` the
+    /// commission income earned this month. The caller adds `draws.joins` to
+    /// [`PersonState::recruits`] (the followed mode needs the count before that, to key the
+    /// recruits' streams) and calls [`PersonState::serve_customers`] first.
+    #[inline(always)]
+    pub(crate) fn settle<const LEAN: bool, const ECON: bool, const MOTIV: bool>(
+        &mut self,
+        d: &Derived,
+        s: &mut Streams,
+        draws: &MonthDraws,
+        tau: u32,
+        commissions: f64,
+        inactive_months: u32,
+    ) -> Settled {
+        let mut out = Settled::default();
+        // 5. Economics.
+        let mut gross = 0.0;
+        if ECON {
+            let purchases = d.monthly_purchase + if tau == 0 { d.starter_kit } else { 0.0 };
+            let retail = d.retail_per_customer * self.customers as f64;
+            self.money.purchases += purchases;
+            self.money.expenses += d.monthly_expenses;
+            self.money.retail += retail;
+            self.money.commissions += commissions;
+            out.volume = self.volume(d);
+            gross = commissions + retail;
+        }
+
+        // 6. Motivation: recovery, successes, the sting of rejection, unmet goals.
+        if MOTIV {
+            let mut motivation = self.motivation;
+            motivation += d.recovery * (1.0 - motivation);
+            let successes = draws.joins + draws.new_customers;
+            if successes > 0 && d.boost > 0.0 {
+                motivation = 1.0 - (1.0 - motivation) * (1.0 - d.boost).powi(successes as i32);
+            }
+            if draws.rejections > 0 && d.sting > 0.0 {
+                let before = motivation;
+                motivation *= (1.0 - d.sting).powf(draws.rejections as f64);
+                self.rejection_drain += before - motivation;
+            }
+            if d.expected_income > 0.0 && d.disillusionment > 0.0 && tau as f64 >= d.patience {
+                let shortfall = (1.0 - gross / d.expected_income).max(0.0);
+                let before = motivation;
+                motivation *= 1.0 - d.disillusionment * shortfall;
+                self.goal_drain += before - motivation;
+            }
+            self.motivation = motivation;
+        }
+
+        // 7. Quitting at month end; hazards are drawn every month so streams stay aligned.
+        let neglect_hit = !LEAN
+            && s.neglect
+                .as_mut()
+                .is_some_and(|r| r.random::<f64>() < d.neglect);
+        let life_hit = s.life.as_mut().is_some_and(|r| r.random::<f64>() < d.life);
+        self.low_effort_streak = if draws.effort < d.inactive_below {
+            self.low_effort_streak + 1
+        } else {
+            0
+        };
+        self.months_active += 1;
+        let money_quit = ECON && self.money.net() < -d.loss_tolerance;
+        let motivation_quit = self.motivation < d.quit_below;
+        let inactive_quit = self.low_effort_streak >= inactive_months;
+        // One well-predicted branch in the common month where nothing ends the career;
+        // the order below is the documented precedence of quit reasons.
+        if money_quit | motivation_quit | inactive_quit | neglect_hit | life_hit {
+            out.quit = Some(if money_quit {
+                EndReason::FinancialLoss
+            } else if motivation_quit {
+                if self.rejection_drain > self.goal_drain {
+                    EndReason::RejectionBurnout
+                } else {
+                    EndReason::Disillusioned
+                }
+            } else if inactive_quit {
+                EndReason::Inactive
+            } else if neglect_hit {
+                EndReason::Unsupported
+            } else {
+                EndReason::LifeEvent
+            });
+        }
+        out
+    }
+
+    /// How a career that is still going at the horizon is classed.
+    #[inline]
+    pub fn end_at_horizon(&self) -> EndReason {
+        if self.money.net() > 0.0 {
+            EndReason::ActiveProfitable
+        } else {
+            EndReason::ActiveLosing
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_is_compact_enough_for_a_company_of_millions() {
+        // docs/company.md promises about 100 bytes per participant ever joined.
+        assert!(std::mem::size_of::<PersonState>() <= 104);
+    }
+}

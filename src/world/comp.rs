@@ -1,0 +1,246 @@
+//! Compensation over the real tree: unilevel with compression, a personal-volume
+//! qualification, and an optional rank table paying differential overrides.
+//!
+//! The rules and their equations are in `docs/model.md` ("The company world: compensation").
+//! Everything here works on the month's member list (`live`, in id order, so a sponsor always
+//! sits before their recruits) and runs sequentially in a fixed order, so every float sum is
+//! taken in the same order on any machine.
+
+use super::{Member, GONE, NO_SPONSOR};
+use crate::scenario::Rank;
+
+/// "No upline": a founder, or everyone above has quit.
+pub const NONE: u32 = u32::MAX;
+
+/// For each slot of `live`, the slot of the nearest *active* ancestor (compression: people who
+/// quit are skipped, their recruits roll up to the next active person above), or [`NONE`].
+///
+/// `slot_of[id]` is an active member's slot or [`GONE`]; `ancestor[id]` points a gone member
+/// towards their nearest active ancestor and is path-compressed here, so long chains of quitters
+/// are walked once.
+pub fn nearest_active_uplines(live: &[Member], slot_of: &[u32], ancestor: &mut [u32]) -> Vec<u32> {
+    let mut up = vec![NONE; live.len()];
+    let mut visited: Vec<u32> = Vec::new();
+    for (slot, m) in live.iter().enumerate() {
+        if slot_of[m.id as usize] == GONE {
+            continue;
+        }
+        let mut p = m.sponsor;
+        visited.clear();
+        while p != NO_SPONSOR && slot_of[p as usize] == GONE {
+            visited.push(p);
+            p = ancestor[p as usize];
+        }
+        for v in &visited {
+            ancestor[*v as usize] = p;
+        }
+        up[slot] = if p == NO_SPONSOR {
+            NONE
+        } else {
+            slot_of[p as usize]
+        };
+    }
+    up
+}
+
+/// The month's commissions: `income[slot]` receives every payment to that member.
+///
+/// * **Unilevel with compression**: a member's `volume` pays `rates[k]` to the `(k+1)`-th
+///   active member above them (the `up` chain already skips quitters).
+/// * **Qualification**: a member whose own volume is below `min_personal_volume` is paid
+///   nothing this month, but still counts as a level (the payment is kept by the company).
+/// * **Ranks**: a qualified member whose group volume (own plus every active member below)
+///   reaches `ranks[r-1].group_volume` holds rank `r` and earns the differential override
+///   `(o_r - o_k)` on downline volume already paid at rank `k < r` further down.
+///   `rank_out[slot]` receives the rank held (0 = none).
+///
+/// `active(slot)` says whether the slot holds someone who worked this month.
+#[allow(clippy::too_many_arguments)]
+pub fn pay(
+    up: &[u32],
+    volume: &[f64],
+    active: &dyn Fn(usize) -> bool,
+    rates: &[f64],
+    min_personal_volume: f64,
+    ranks: &[Rank],
+    income: &mut [f64],
+    rank_out: &mut [u8],
+) {
+    let n = up.len();
+    let qualified = |slot: usize| volume[slot] >= min_personal_volume && volume[slot] > 0.0;
+    if !rates.is_empty() {
+        for s in 0..n {
+            let v = volume[s];
+            if v <= 0.0 || !active(s) {
+                continue;
+            }
+            let mut a = up[s];
+            for rate in rates {
+                if a == NONE {
+                    break;
+                }
+                if qualified(a as usize) {
+                    income[a as usize] += rate * v;
+                }
+                a = up[a as usize];
+            }
+        }
+    }
+    if ranks.is_empty() {
+        return;
+    }
+    // Bottom-up (recruits have higher slots than their uplines): group volume, and the
+    // downline volume by the highest override already paid on it (index 0 = none).
+    let width = ranks.len() + 1;
+    let mut group = vec![0.0; n];
+    let mut paid_at = vec![0.0; n * width];
+    let rate_of = |k: usize| {
+        if k == 0 {
+            0.0
+        } else {
+            ranks[k - 1].override_rate
+        }
+    };
+    for s in (0..n).rev() {
+        if !active(s) {
+            continue;
+        }
+        group[s] += volume[s];
+        let rank = if qualified(s) {
+            ranks
+                .iter()
+                .take_while(|r| group[s] >= r.group_volume)
+                .count()
+        } else {
+            0
+        };
+        rank_out[s] = rank as u8;
+        let row = &mut paid_at[s * width..(s + 1) * width];
+        if rank > 0 {
+            let own_rate = rate_of(rank);
+            let mut moved = 0.0;
+            for (k, vol) in row.iter_mut().enumerate().take(rank) {
+                income[s] += *vol * (own_rate - rate_of(k));
+                moved += *vol;
+                *vol = 0.0;
+            }
+            row[rank] += moved;
+        }
+        row[0] += volume[s];
+        let a = up[s];
+        if a != NONE {
+            let a = a as usize;
+            group[a] += group[s];
+            for k in 0..width {
+                let v = paid_at[s * width + k];
+                paid_at[a * width + k] += v;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn always(_: usize) -> bool {
+        true
+    }
+
+    /// A chain 0 <- 1 <- 2 <- 3: with rates [0.1, 0.05] the volume of 3 pays 10% to 2 and
+    /// 5% to 1, nothing to 0.
+    #[test]
+    fn unilevel_pays_the_levels_above_in_order() {
+        let up = [NONE, 0, 1, 2];
+        let volume = [0.0 + 100.0, 100.0, 100.0, 200.0];
+        let mut income = [0.0; 4];
+        let mut ranks = [0u8; 4];
+        pay(
+            &up,
+            &volume,
+            &always,
+            &[0.1, 0.05],
+            0.0,
+            &[],
+            &mut income,
+            &mut ranks,
+        );
+        assert_eq!(income, [10.0 + 5.0, 10.0 + 10.0, 20.0, 0.0]);
+    }
+
+    /// Compression: when 1 has quit, 2's upline is 0 and 0 is paid as level 1.
+    #[test]
+    fn compression_skips_quitters() {
+        let up = [NONE, 0, 0];
+        let volume = [100.0, 0.0, 100.0];
+        let mut income = [0.0; 3];
+        let mut ranks = [0u8; 3];
+        let active = |s: usize| s != 1;
+        pay(
+            &up,
+            &volume,
+            &active,
+            &[0.1, 0.05],
+            0.0,
+            &[],
+            &mut income,
+            &mut ranks,
+        );
+        assert_eq!(income[0], 10.0);
+    }
+
+    #[test]
+    fn unqualified_member_is_not_paid_but_counts_as_a_level() {
+        let up = [NONE, 0, 1];
+        let volume = [100.0, 10.0, 100.0];
+        let mut income = [0.0; 3];
+        let mut ranks = [0u8; 3];
+        pay(
+            &up,
+            &volume,
+            &always,
+            &[0.1, 0.05],
+            50.0,
+            &[],
+            &mut income,
+            &mut ranks,
+        );
+        assert_eq!(income, [1.0 + 5.0, 0.0, 0.0]);
+    }
+
+    /// Differential overrides never pay more than the top rate on any unit of volume.
+    #[test]
+    fn rank_overrides_are_differential() {
+        let ranks_table = [
+            Rank {
+                group_volume: 150.0,
+                override_rate: 0.02,
+            },
+            Rank {
+                group_volume: 250.0,
+                override_rate: 0.05,
+            },
+        ];
+        // 0 <- 1 <- 2: group volumes 300, 200, 100: ranks 2, 1, 0.
+        let up = [NONE, 0, 1];
+        let volume = [100.0, 100.0, 100.0];
+        let mut income = [0.0; 3];
+        let mut ranks = [0u8; 3];
+        pay(
+            &up,
+            &volume,
+            &always,
+            &[],
+            0.0,
+            &ranks_table,
+            &mut income,
+            &mut ranks,
+        );
+        assert_eq!(ranks, [2, 1, 0]);
+        // 1 earns 2% of 2's 100; 0 earns 5% of 1's 100 and 3% more on 2's 100.
+        assert!((income[1] - 2.0).abs() < 1e-12);
+        assert!((income[0] - (5.0 + 3.0)).abs() < 1e-12);
+        let total: f64 = income.iter().sum();
+        assert!(total <= 0.05 * 200.0 + 1e-12);
+    }
+}

@@ -1,0 +1,476 @@
+//! The company world: a whole company in a finite market, where everyone is someone's recruit.
+//!
+//! `N` founders start in month 0; every participant runs the same monthly person step as a
+//! followed career ([`crate::model::step`]), with their sponsor known. Each month is
+//! synchronous, in phases:
+//!
+//! 1. **Prospect** (parallel): every active member draws contacts and what they said, with the
+//!    chance of a yes scaled by the fresh share of the market at the start of the month.
+//!    Last month's customers churn in this phase too (the first half of step 4).
+//! 2. **Market** (sequential, member order): joins and new customers are granted from the
+//!    fresh pool in member order (oldest first) until it runs out; granted customers join each
+//!    member's base, giving the month's volume. Fresh people who said no are counted in one
+//!    Poisson draw of the market's own stream and leave the fresh pool until
+//!    `market.recontact_after_months` have passed.
+//! 3. **Compensation** ([`comp`], sequential over the real tree).
+//! 4. **Settle** (parallel): money, motivation, quitting.
+//! 5. New members are added; they start working next month.
+//!
+//! **Determinism.** Every draw comes from a stream keyed by (seed, replicate, participant id,
+//! month, phase, purpose) or (seed, replicate, month) for the market; participant ids are
+//! given in a fixed order (the order joins are granted). Parallel phases work on fixed-size
+//! chunks of the member list and only touch their own members; the sequential phases run in
+//! member order; every cross-member float sum is taken in that order. So results do not
+//! depend on thread count, and replicates (independent companies) do not depend on which
+//! shard ran them.
+//!
+//! **Memory.** A participant costs one [`Member`] (136 bytes), 8 bytes of tree links and 8
+//! bytes per drawn trait; 10 million participants of `company-typical.toml` peaked at 2.0 GB. Quitters move out of the member list
+//! in batches (when a quarter of it has quit), so the parallel phases sweep active members,
+//! not everyone ever joined.
+
+pub mod charts;
+pub mod comp;
+pub mod html;
+pub mod output;
+pub mod report;
+pub mod shard;
+
+use rayon::prelude::*;
+
+use crate::model::rng::{mix, stream, Purpose, Stream};
+use crate::model::sampling::poisson;
+use crate::model::step::{MonthDraws, PersonState, StreamUse, Streams};
+use crate::model::{Derived, Model};
+use crate::outcome::EndReason;
+use crate::scenario::{CompanySettings, Scenario};
+
+/// Members per parallel work unit. Fixed (not derived from the thread count) so that the
+/// order of every reduction is the same on any machine.
+const CHUNK: usize = 2048;
+
+/// Sponsor of a founder.
+pub const NO_SPONSOR: u32 = u32::MAX;
+/// `Member::quit_month` of someone still active.
+const STILL_ACTIVE: u16 = u16::MAX;
+/// `slot_of` entry of someone no longer active.
+const GONE: u32 = u32::MAX;
+
+/// Salt of the replicate keys ("company1").
+const REPLICATE_SALT: u64 = 0x636f_6d70_616e_7931;
+/// Phases with their own random streams (see [`Streams::for_month`]).
+const PHASE_PROSPECT: u64 = 1;
+const PHASE_SETTLE: u64 = 3;
+/// The market's own stream (fresh people who said no).
+const MARKET_STREAM: u64 = 0x6d61_726b_6574;
+
+/// Bytes one participant costs (member record plus tree links), for the up-front estimate.
+pub const BYTES_PER_PARTICIPANT: u64 = std::mem::size_of::<Member>() as u64 + 8;
+
+/// One participant of a company.
+#[derive(Debug, Clone, Copy)]
+pub struct Member {
+    /// The monthly step's state (money, motivation, customers, ...).
+    pub state: PersonState,
+    /// Commission income in the disclosure year.
+    pub year_commissions: f64,
+    /// Net income (payments and retail profit minus purchases and expenses) in the
+    /// disclosure year.
+    pub year_net: f64,
+    /// Participant id (0-based, in joining order; founders first).
+    pub id: u32,
+    /// Sponsor's id, or [`NO_SPONSOR`] for a founder.
+    pub sponsor: u32,
+    /// First month worked (the month after joining; 0 for founders).
+    pub start_month: u16,
+    /// Month at whose end the member quit, or still active.
+    quit_month: u16,
+    /// Why the member quit (meaningful once `quit_month` is set).
+    quit_reason: EndReason,
+    /// Highest rank reached in any month (0 = none; ranks are 1-based).
+    pub best_rank: u8,
+}
+
+impl Member {
+    /// Month the member quit in, if they did.
+    pub fn quit_month(&self) -> Option<u32> {
+        (self.quit_month != STILL_ACTIVE).then_some(u32::from(self.quit_month))
+    }
+
+    /// How the career ended (the quit reason, or the state at the horizon).
+    pub fn end(&self) -> EndReason {
+        if self.quit_month().is_some() {
+            self.quit_reason
+        } else {
+            self.state.end_at_horizon()
+        }
+    }
+
+    /// Join cohort: 0 for founders, else the (1-based) year of the first month worked.
+    pub fn cohort(&self) -> u32 {
+        if self.sponsor == NO_SPONSOR {
+            0
+        } else {
+            u32::from(self.start_month) / 12 + 1
+        }
+    }
+}
+
+/// Counts for one month of one company.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct MonthCounts {
+    /// Members who worked this month.
+    pub active: u64,
+    /// People who signed up this month (they start next month).
+    pub joins: u64,
+    /// Members who quit at the end of this month.
+    pub quits: u64,
+    /// Participants ever (founders and everyone who signed up so far).
+    pub participants: u64,
+    /// People in the market never approached at the end of the month.
+    pub fresh: u64,
+    /// Retail customers won from the fresh market this month.
+    pub new_customers: u64,
+}
+
+/// One simulated company: every participant, and the company month by month.
+#[derive(Debug, Clone)]
+pub struct Company {
+    /// Every participant ever, in id order.
+    pub members: Vec<Member>,
+    /// Month by month counts.
+    pub months: Vec<MonthCounts>,
+    /// True when joins were refused because the company reached `company.max_participants`.
+    pub capped: bool,
+    /// Person-months simulated.
+    pub person_months: u64,
+}
+
+/// A scenario prepared for company simulation.
+#[derive(Debug, Clone)]
+pub struct World {
+    model: Model,
+    settings: CompanySettings,
+    seed: u64,
+    months: u32,
+    rates: Vec<f64>,
+}
+
+impl World {
+    /// Prepare `scenario`, which must be a company scenario (`kind = "company"`).
+    pub fn new(scenario: &Scenario) -> Option<World> {
+        let settings = scenario.company.clone()?;
+        Some(World {
+            model: Model::new(scenario),
+            settings,
+            seed: scenario.seed,
+            months: scenario.months,
+            rates: scenario.commission_rates.clone(),
+        })
+    }
+
+    /// The company settings.
+    pub fn settings(&self) -> &CompanySettings {
+        &self.settings
+    }
+
+    /// Horizon in months.
+    pub fn months(&self) -> u32 {
+        self.months
+    }
+
+    /// Simulate replicate company `replicate` (its randomness derives from the seed and
+    /// `replicate` alone). Run it inside a rayon pool to choose the thread count.
+    pub fn simulate(&self, replicate: u64) -> Company {
+        let (lean, econ, motiv, _) = self.model.switches();
+        match (lean, econ, motiv) {
+            (false, true, true) => self.run::<false, true, true>(replicate),
+            (false, true, false) => self.run::<false, true, false>(replicate),
+            (false, false, true) => self.run::<false, false, true>(replicate),
+            (false, false, false) => self.run::<false, false, false>(replicate),
+            (true, true, true) => self.run::<true, true, true>(replicate),
+            (true, true, false) => self.run::<true, true, false>(replicate),
+            (true, false, true) => self.run::<true, false, true>(replicate),
+            (true, false, false) => self.run::<true, false, false>(replicate),
+        }
+    }
+
+    fn run<const LEAN: bool, const ECON: bool, const MOTIV: bool>(
+        &self,
+        replicate: u64,
+    ) -> Company {
+        let s = &self.settings;
+        let rkey = mix(mix(self.seed, REPLICATE_SALT), replicate);
+        let (_, _, _, rejections_matter) = self.model.switches();
+        let inactive_months = self.model.inactive_months();
+        // The drawn traits of every participant, `k` values each, drawn once at joining.
+        let k = self.model.varying_count();
+        let mut traits: Vec<f64> = Vec::new();
+        let draw_traits = |id: u32, traits: &mut Vec<f64>| -> Derived {
+            self.model
+                .derived_for(mix(rkey, u64::from(id)), Some(traits))
+        };
+        let derived_of = |traits: &[f64], id: u32| -> Derived {
+            let i = id as usize * k;
+            self.model.derived_from_drawn(&traits[i..i + k])
+        };
+        let key_of = |id: u32| mix(rkey, u64::from(id));
+        let disclosure = (s.disclosure_year - 1) * 12..s.disclosure_year * 12;
+
+        let mut live: Vec<Member> = (0..s.founders as u32)
+            .map(|id| new_member(id, NO_SPONSOR, 0, &draw_traits(id, &mut traits)))
+            .collect();
+        let mut done: Vec<Member> = Vec::new();
+        let mut participants = s.founders;
+        // Tree links by id: the slot of an active member in `live`, and for someone gone a
+        // pointer towards their nearest active ancestor (path-compressed).
+        let mut slot_of: Vec<u32> = (0..s.founders as u32).collect();
+        let mut ancestor: Vec<u32> = vec![NO_SPONSOR; s.founders as usize];
+        let mut fresh = s.market_size - s.founders;
+        // Fresh people who said no, by month, until they can be approached afresh.
+        let mut said_no: std::collections::VecDeque<u64> = std::collections::VecDeque::new();
+        let mut months = Vec::with_capacity(self.months as usize);
+        let mut capped = false;
+        let mut person_months = 0u64;
+        let mut draws: Vec<MonthDraws> = Vec::new();
+        let mut volume: Vec<f64> = Vec::new();
+        // (own purchase, one customer's order) per member, for the month's volume.
+        let mut parts: Vec<(f64, f64)> = Vec::new();
+        let mut income: Vec<f64> = Vec::new();
+        let mut quit_flags: Vec<bool> = Vec::new();
+        let mut ranks: Vec<u8> = Vec::new();
+        let mut gone_in_live = 0usize;
+
+        for t in 0..self.months {
+            let fresh_share = fresh as f64 / s.market_size as f64;
+            let n = live.len();
+            draws.clear();
+            draws.resize(n, MonthDraws::default());
+
+            // 1. Prospect (parallel); each chunk also sums its fresh refusals' mean.
+            parts.clear();
+            parts.resize(n, (0.0, 0.0));
+            let refusal_means: Vec<f64> = live
+                .par_chunks_mut(CHUNK)
+                .zip(draws.par_chunks_mut(CHUNK))
+                .zip(parts.par_chunks_mut(CHUNK))
+                .map(|((members, out), ps)| {
+                    let mut refusals = 0.0;
+                    for ((m, o), p) in members.iter_mut().zip(out.iter_mut()).zip(ps.iter_mut()) {
+                        if m.quit_month != STILL_ACTIVE {
+                            continue;
+                        }
+                        let d = derived_of(&traits, m.id);
+                        let mut st = Streams::for_month(
+                            key_of(m.id),
+                            t,
+                            PHASE_PROSPECT,
+                            &d,
+                            rejections_matter,
+                            StreamUse::PROSPECT,
+                        );
+                        *o = m.state.prospect::<LEAN>(&d, &mut st, fresh_share);
+                        // Step 4's first half: last month's customers churn.
+                        m.state.churn_customers::<LEAN>(&d, &mut st);
+                        *p = d.volume_parts();
+                        refusals += o.contacts * d.p_refuse() * fresh_share;
+                    }
+                    refusals
+                })
+                .collect();
+
+            // 2. Market: grant joins and customers in member order while fresh people last.
+            let mut joins = 0u64;
+            let mut new_customers = 0u64;
+            // (sponsor id, how many), in the order the joins are granted.
+            let mut recruits: Vec<(u32, u32)> = Vec::new();
+            // Someone who signed up in the last month would start after the horizon: the
+            // horizon closes before they sign.
+            let last_month = t + 1 == self.months;
+            volume.clear();
+            volume.resize(n, 0.0);
+            for (((m, o), p), v) in live
+                .iter_mut()
+                .zip(draws.iter_mut())
+                .zip(&parts)
+                .zip(volume.iter_mut())
+            {
+                if m.quit_month != STILL_ACTIVE {
+                    continue;
+                }
+                let room = s.max_participants - participants - joins;
+                let wanted = if last_month { 0 } else { o.joins.min(fresh) };
+                let granted = wanted.min(room);
+                capped |= granted < wanted;
+                if granted > 0 {
+                    recruits.push((m.id, granted as u32));
+                }
+                fresh -= granted;
+                o.joins = granted;
+                joins += granted;
+                let customers = o.new_customers.min(fresh);
+                fresh -= customers;
+                o.new_customers = customers;
+                new_customers += customers;
+                // Step 4's second half, and the month's volume (as PersonState::volume).
+                m.state.add_customers(customers);
+                if ECON {
+                    *v = p.0 + p.1 * m.state.customers() as f64;
+                }
+            }
+            let refusal_mean: f64 = refusal_means.iter().sum();
+            let mut market_rng: Stream = stream(
+                mix(mix(rkey, MARKET_STREAM), u64::from(t)),
+                Purpose::Rejections,
+            );
+            let refused = poisson(&mut market_rng, refusal_mean).min(fresh);
+            fresh -= refused;
+            if s.recontact_after_months > 0 {
+                said_no.push_back(refused);
+                if said_no.len() > s.recontact_after_months as usize {
+                    // Said no long enough ago to be a fresh prospect again.
+                    fresh += said_no.pop_front().unwrap_or(0);
+                }
+            }
+
+            // 4. Compensation over the real tree.
+            income.clear();
+            income.resize(n, 0.0);
+            if ECON && (!self.rates.is_empty() || !s.ranks.is_empty()) {
+                let up = comp::nearest_active_uplines(&live, &slot_of, &mut ancestor);
+                ranks.clear();
+                ranks.resize(n, 0);
+                let is_active = |slot: usize| live[slot].quit_month == STILL_ACTIVE;
+                comp::pay(
+                    &up,
+                    &volume,
+                    &is_active,
+                    &self.rates,
+                    s.min_personal_volume,
+                    &s.ranks,
+                    &mut income,
+                    &mut ranks,
+                );
+                if !s.ranks.is_empty() {
+                    for (m, r) in live.iter_mut().zip(&ranks) {
+                        m.best_rank = m.best_rank.max(*r);
+                    }
+                }
+            }
+
+            // 5. Settle (parallel).
+            quit_flags.clear();
+            quit_flags.resize(n, false);
+            let in_disclosure = disclosure.contains(&t);
+            live.par_chunks_mut(CHUNK)
+                .zip(draws.par_chunks(CHUNK))
+                .zip(income.par_chunks(CHUNK))
+                .zip(quit_flags.par_chunks_mut(CHUNK))
+                .for_each(|(((members, ds), inc), qs)| {
+                    for (((m, o), c), q) in members.iter_mut().zip(ds).zip(inc).zip(qs.iter_mut()) {
+                        if m.quit_month != STILL_ACTIVE {
+                            continue;
+                        }
+                        let d = derived_of(&traits, m.id);
+                        let mut st = Streams::for_month(
+                            key_of(m.id),
+                            t,
+                            PHASE_SETTLE,
+                            &d,
+                            rejections_matter,
+                            StreamUse::SETTLE,
+                        );
+                        let net_before = m.state.money.net();
+                        let tau = t - u32::from(m.start_month);
+                        let settled = m.state.settle::<LEAN, ECON, MOTIV>(
+                            &d,
+                            &mut st,
+                            o,
+                            tau,
+                            *c,
+                            inactive_months,
+                        );
+                        m.state.recruits += o.joins;
+                        if in_disclosure {
+                            m.year_commissions += *c;
+                            m.year_net += m.state.money.net() - net_before;
+                        }
+                        if let Some(reason) = settled.quit {
+                            m.quit_month = t as u16;
+                            m.quit_reason = reason;
+                            *q = true;
+                        }
+                    }
+                });
+
+            // 6. Bookkeeping: who quit, who joins, the month's counts.
+            let mut active = 0u64;
+            let mut quits = 0u64;
+            for (m, quit) in live.iter().zip(&quit_flags) {
+                if *quit {
+                    quits += 1;
+                    slot_of[m.id as usize] = GONE;
+                    ancestor[m.id as usize] = m.sponsor;
+                    gone_in_live += 1;
+                }
+                if *quit || m.quit_month == STILL_ACTIVE {
+                    active += 1;
+                }
+            }
+            person_months += active;
+            if gone_in_live * 4 > live.len() {
+                let (stay, gone): (Vec<Member>, Vec<Member>) =
+                    live.drain(..).partition(|m| m.quit_month == STILL_ACTIVE);
+                done.extend(gone);
+                live = stay;
+                for (slot, m) in live.iter().enumerate() {
+                    slot_of[m.id as usize] = slot as u32;
+                }
+                gone_in_live = 0;
+            }
+            for (sponsor, count) in recruits {
+                for _ in 0..count {
+                    let id = participants as u32;
+                    participants += 1;
+                    let m = new_member(id, sponsor, t + 1, &draw_traits(id, &mut traits));
+                    slot_of.push(live.len() as u32);
+                    ancestor.push(sponsor);
+                    live.push(m);
+                }
+            }
+            months.push(MonthCounts {
+                active,
+                joins,
+                quits,
+                participants,
+                fresh,
+                new_customers,
+            });
+        }
+        done.extend(live);
+        done.sort_unstable_by_key(|m| m.id);
+        Company {
+            members: done,
+            months,
+            capped,
+            person_months,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
+
+fn new_member(id: u32, sponsor: u32, start: u32, d: &Derived) -> Member {
+    Member {
+        state: PersonState::new(d),
+        year_commissions: 0.0,
+        year_net: 0.0,
+        id,
+        sponsor,
+        start_month: start as u16,
+        quit_month: STILL_ACTIVE,
+        quit_reason: EndReason::LifeEvent,
+        best_rank: 0,
+    }
+}

@@ -1,0 +1,310 @@
+//! What a company run reports: per replicate company, the figures of issue 11 (company over
+//! time, outcomes by join cohort, a calendar-year income-disclosure statement, concentration of
+//! commissions, where the money went), then their means and 95% intervals across replicates.
+//!
+//! Why per replicate first: a company is one realisation of a stochastic tree, and the
+//! variation between companies (who the founders happened to recruit) is the honest
+//! uncertainty of a company-level figure. Pooling everyone into one table would hide it.
+//! [`ReplicateSummary`] is small and serialisable, so shards write them and `merge` can
+//! concatenate them in replicate order.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Company, MonthCounts};
+use crate::scenario::CompanySettings;
+use crate::stats::disclosure::{gross_band, net_band, GROSS_BANDS, NET_BANDS};
+use crate::stats::sketch::to_cents;
+
+/// Points of the Lorenz curve: population shares 0, 5%, ..., 100%.
+pub const LORENZ_POINTS: usize = 21;
+
+/// Money and outcomes of one group of participants (a join cohort or a rank).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GroupFigures {
+    /// Participants in the group.
+    pub participants: u64,
+    /// Quit before the horizon, or still in but not profitable (the project's "failure").
+    pub failed: u64,
+    /// Whole-career net below zero.
+    pub lost: u64,
+    /// Received no commission at all over their career.
+    pub no_payments: u64,
+    /// Median whole-career net (currency units).
+    pub median_net: f64,
+    /// Sum of whole-career nets.
+    pub net_sum: f64,
+    /// Paid in to the company: starter kits and required purchases.
+    pub purchases: f64,
+    /// Other business expenses (paid to third parties, not the company).
+    pub expenses: f64,
+    /// Paid out by the company: commissions.
+    pub commissions: f64,
+    /// Retail profit on customers' orders.
+    pub retail: f64,
+}
+
+/// The income-disclosure statement of one calendar year of one company.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct YearStatement {
+    /// Everyone who worked at least one month of the year, quitters included.
+    pub participants: u64,
+    /// Participants per band of the year's company payments.
+    pub gross_bands: Vec<u64>,
+    /// Participants per band of the year's net income.
+    pub net_bands: Vec<u64>,
+    /// Mean of the year's company payments.
+    pub gross_mean: f64,
+    /// Median of the year's company payments.
+    pub gross_median: f64,
+    /// Share with no company payment in the year.
+    pub zero_share: f64,
+    /// Mean net income in the year.
+    pub net_mean: f64,
+    /// Median net income in the year.
+    pub net_median: f64,
+    /// Share whose net income in the year was below zero.
+    pub lost_share: f64,
+    /// Share of the year's commissions paid to the top 0.1%, 1% and 10% of participants.
+    pub top_shares: [f64; 3],
+    /// Gini coefficient of the year's commissions among participants.
+    pub gini: f64,
+    /// Lorenz curve: share of commissions held by the bottom 0%, 5%, ..., 100%.
+    pub lorenz: Vec<f64>,
+    /// Mean payment of the top 0.01%, when there are at least 10,000 participants.
+    pub top_0_01_mean: Option<f64>,
+}
+
+/// Everything reported about one replicate company.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReplicateSummary {
+    /// Replicate index.
+    pub replicate: u64,
+    /// Month by month counts.
+    pub months: Vec<MonthCounts>,
+    /// By join cohort: 0 = founders, y = first worked in year y.
+    pub cohorts: Vec<GroupFigures>,
+    /// By highest rank reached (0 = none).
+    pub ranks: Vec<GroupFigures>,
+    /// The disclosure year's statement.
+    pub statement: YearStatement,
+    /// Joins were refused at `company.max_participants`.
+    pub capped: bool,
+    /// Person-months simulated.
+    pub person_months: u64,
+}
+
+impl ReplicateSummary {
+    /// Summarise one simulated company.
+    pub fn new(replicate: u64, company: &Company, s: &CompanySettings) -> ReplicateSummary {
+        let cohorts = group_figures(company, s.years as usize + 1, |m| m.cohort() as usize);
+        let ranks = group_figures(company, s.ranks.len() + 1, |m| m.best_rank as usize);
+        ReplicateSummary {
+            replicate,
+            months: company.months.clone(),
+            cohorts,
+            ranks,
+            statement: statement(company, s.disclosure_year),
+            capped: company.capped,
+            person_months: company.person_months,
+        }
+    }
+}
+
+fn group_figures(
+    company: &Company,
+    groups: usize,
+    group_of: impl Fn(&super::Member) -> usize,
+) -> Vec<GroupFigures> {
+    let mut out = vec![GroupFigures::default(); groups];
+    let mut nets: Vec<Vec<f64>> = vec![Vec::new(); groups];
+    for m in &company.members {
+        let g = group_of(m).min(groups - 1);
+        let f = &mut out[g];
+        let money = &m.state.money;
+        let net = money.net();
+        f.participants += 1;
+        f.failed += u64::from(m.end().is_quit() || net <= 0.0);
+        f.lost += u64::from(net < 0.0);
+        f.no_payments += u64::from(money.commissions <= 0.0);
+        f.net_sum += net;
+        f.purchases += money.purchases;
+        f.expenses += money.expenses;
+        f.commissions += money.commissions;
+        f.retail += money.retail;
+        nets[g].push(net);
+    }
+    for (f, mut v) in out.iter_mut().zip(nets) {
+        f.median_net = median(&mut v);
+    }
+    out
+}
+
+/// Median (mean of the middle two for an even count); 0 for an empty list.
+fn median(v: &mut [f64]) -> f64 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    v.sort_unstable_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+/// The statement of calendar year `year` (1-based), computed the way companies compute
+/// theirs: everyone who worked in the year, quitters included, by the year's payments.
+fn statement(company: &Company, year: u32) -> YearStatement {
+    let (first, last) = (12 * (year - 1), 12 * year - 1);
+    let mut gross: Vec<f64> = Vec::new();
+    let mut net: Vec<f64> = Vec::new();
+    let mut st = YearStatement {
+        gross_bands: vec![0; GROSS_BANDS],
+        net_bands: vec![0; NET_BANDS],
+        ..YearStatement::default()
+    };
+    for m in &company.members {
+        let start = u32::from(m.start_month);
+        let worked_in_year = start <= last && m.quit_month().is_none_or(|q| q >= first);
+        if !worked_in_year {
+            continue;
+        }
+        st.gross_bands[gross_band(to_cents(m.year_commissions))] += 1;
+        st.net_bands[net_band(to_cents(m.year_net))] += 1;
+        gross.push(m.year_commissions);
+        net.push(m.year_net);
+    }
+    let n = gross.len();
+    st.participants = n as u64;
+    if n == 0 {
+        st.lorenz = vec![0.0; LORENZ_POINTS];
+        return st;
+    }
+    let nf = n as f64;
+    st.zero_share = gross.iter().filter(|g| **g <= 0.0).count() as f64 / nf;
+    st.lost_share = net.iter().filter(|x| **x < 0.0).count() as f64 / nf;
+    st.net_mean = net.iter().sum::<f64>() / nf;
+    st.net_median = median(&mut net);
+    st.gross_median = median(&mut gross); // sorts ascending
+    let total: f64 = gross.iter().sum();
+    st.gross_mean = total / nf;
+    // Concentration over the sorted payments.
+    let top_share = |share: f64| -> f64 {
+        if total <= 0.0 {
+            return 0.0;
+        }
+        // At least one person: "the top 1%" of 50 people is their best-paid one.
+        let k = ((nf * share).ceil() as usize).clamp(1, n);
+        gross[n - k..].iter().sum::<f64>() / total
+    };
+    st.top_shares = [top_share(0.001), top_share(0.01), top_share(0.1)];
+    if n >= 10_000 {
+        let k = n / 10_000;
+        st.top_0_01_mean = Some(gross[n - k..].iter().sum::<f64>() / k as f64);
+    }
+    // Gini = sum_i (2i - n - 1) x_i / (n sum x), x ascending, i 1-based.
+    st.gini = if total > 0.0 {
+        gross
+            .iter()
+            .enumerate()
+            .map(|(i, x)| (2.0 * (i as f64 + 1.0) - nf - 1.0) * x)
+            .sum::<f64>()
+            / (nf * total)
+    } else {
+        0.0
+    };
+    let mut cumulative = Vec::with_capacity(n + 1);
+    let mut running = 0.0;
+    cumulative.push(0.0);
+    for x in &gross {
+        running += x;
+        cumulative.push(running);
+    }
+    st.lorenz = (0..LORENZ_POINTS)
+        .map(|i| {
+            let k = (n * i) / (LORENZ_POINTS - 1);
+            if total > 0.0 {
+                cumulative[k] / total
+            } else {
+                i as f64 / (LORENZ_POINTS - 1) as f64
+            }
+        })
+        .collect();
+    st
+}
+
+/// A figure across replicate companies: the mean and a 95% interval for it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Across {
+    /// Mean over replicates.
+    pub mean: f64,
+    /// Lower end of the 95% interval (Student t over replicates; equal to the mean for one).
+    pub low: f64,
+    /// Upper end of the 95% interval.
+    pub high: f64,
+}
+
+/// Mean and 95% t interval of `values` (one per replicate).
+pub fn across(values: &[f64]) -> Across {
+    let r = values.len();
+    if r == 0 {
+        return Across {
+            mean: 0.0,
+            low: 0.0,
+            high: 0.0,
+        };
+    }
+    let mean = values.iter().sum::<f64>() / r as f64;
+    if r == 1 {
+        return Across {
+            mean,
+            low: mean,
+            high: mean,
+        };
+    }
+    let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (r - 1) as f64;
+    let half = t95(r - 1) * (var / r as f64).sqrt();
+    Across {
+        mean,
+        low: mean - half,
+        high: mean + half,
+    }
+}
+
+/// Two-sided 95% Student t quantile for `df` degrees of freedom.
+pub fn t95(df: usize) -> f64 {
+    const TABLE: [f64; 30] = [
+        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
+        2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056,
+        2.052, 2.048, 2.045, 2.042,
+    ];
+    match df {
+        0 => f64::NAN,
+        1..=30 => TABLE[df - 1],
+        31..=60 => 2.042 - (df - 30) as f64 * (2.042 - 2.000) / 30.0,
+        61..=120 => 2.000 - (df - 60) as f64 * (2.000 - 1.980) / 60.0,
+        _ => crate::stats::ci::Z95,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_of_even_and_odd_lists() {
+        assert_eq!(median(&mut [3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(&mut [4.0, 1.0, 2.0, 3.0]), 2.5);
+        assert_eq!(median(&mut []), 0.0);
+    }
+
+    #[test]
+    fn interval_across_replicates_uses_student_t() {
+        let a = across(&[1.0, 2.0, 3.0]);
+        assert_eq!(a.mean, 2.0);
+        // sd 1, se 1/sqrt(3), t(2) = 4.303.
+        assert!((a.high - 2.0 - 4.303 / 3f64.sqrt()).abs() < 1e-9);
+        assert_eq!(across(&[5.0]).low, 5.0);
+    }
+}

@@ -1,0 +1,185 @@
+//! Closed forms, determinism and directions of the company world (derivations in
+//! `docs/model.md`, "The company world: closed forms"). Tolerances come from the standard
+//! errors across replicate companies, never from a previous run's numbers.
+
+use super::report::ReplicateSummary;
+use super::World;
+use crate::scenario::parse;
+
+fn world(text: &str) -> World {
+    World::new(&parse(text, "t.toml", &[]).unwrap_or_else(|e| panic!("{e}"))).unwrap()
+}
+
+/// Mean and standard error of the mean of `xs`.
+fn mean_se(xs: &[f64]) -> (f64, f64) {
+    let n = xs.len() as f64;
+    let mean = xs.iter().sum::<f64>() / n;
+    let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    (mean, (var / n).sqrt())
+}
+
+fn pool(threads: usize) -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap()
+}
+
+/// Infinite market (fresh share 1 to within 1e-5), constant recruiting hazard
+/// lambda = contacts x p_join and quitting hazard q: E[active in month t] = N (1 + lambda - q)^t.
+#[test]
+fn infinite_market_membership_follows_the_branching_process() {
+    let (n, lambda, q) = (100.0, 0.1, 0.05);
+    let w = world(
+        "name='bp'\nkind='company'\n[company]\nfounders=100\nyears=2\nreplicates=1\n[market]\nsize=1000000000\n[prospecting]\ncontacts_per_month=1\njoin_probability=0.1\n[attrition]\nlife_events_per_month=0.05\n",
+    );
+    let replicates = 300;
+    let active: Vec<Vec<f64>> = (0..replicates)
+        .map(|r| {
+            w.simulate(r)
+                .months
+                .iter()
+                .map(|m| m.active as f64)
+                .collect()
+        })
+        .collect();
+    for t in [0usize, 6, 12, 23] {
+        let xs: Vec<f64> = active.iter().map(|a| a[t]).collect();
+        let (mean, se) = mean_se(&xs);
+        let expected = n * f64::powi(1.0 + lambda - q, t as i32);
+        assert!(
+            (mean - expected).abs() <= 4.0 * se + 1e-9,
+            "month {t}: mean {mean:.2} +- {se:.2}, branching process {expected:.2}"
+        );
+    }
+}
+
+/// Finite market, no quitting, every contact with a fresh person joins (rate r per member per
+/// month): E[P_t] follows P_t = P_{t-1} + r P_{t-1} (M - P_{t-1}) / M to first order; the
+/// second-order (mean-field) error is below r Var(P) / M, added to the tolerance.
+#[test]
+fn finite_market_cumulative_membership_follows_the_discrete_logistic() {
+    let (n, m, r) = (500.0, 50_000.0, 0.3);
+    let w = world(
+        "name='logistic'\nkind='company'\n[company]\nfounders=500\nyears=3\nreplicates=1\n[market]\nsize=50000\n[prospecting]\ncontacts_per_month=0.3\njoin_probability=1\n",
+    );
+    let replicates = 60;
+    let runs: Vec<Vec<f64>> = (0..replicates)
+        .map(|i| {
+            w.simulate(i)
+                .months
+                .iter()
+                .map(|x| x.participants as f64)
+                .collect()
+        })
+        .collect();
+    let mut expected = n;
+    // The last month grants no joins (they would start after the horizon).
+    for t in 0..35 {
+        expected += r * expected * (m - expected) / m;
+        let xs: Vec<f64> = runs.iter().map(|a| a[t]).collect();
+        let (mean, se) = mean_se(&xs);
+        let var = se * se * replicates as f64;
+        let tolerance = 4.0 * se + r * var / m + 1e-9;
+        assert!(
+            (mean - expected).abs() <= tolerance,
+            "month {t}: mean {mean:.1} +- {se:.1}, logistic {expected:.1}"
+        );
+    }
+    // And it saturates: the company grows past half the market and never past all of it.
+    assert!(expected > 0.5 * m);
+    assert!(runs.iter().all(|a| a[35] <= m));
+}
+
+const GROWING: &str = "name='grow'\nkind='company'\nseed=7\n[company]\nfounders=300\nyears=3\nreplicates=2\n[market]\nsize=400000\n[prospecting]\ncontacts_per_month=20\njoin_probability=0.05\ncustomer_probability=0.05\n[rejection]\nsting=0.003\n[economics]\nmonthly_purchase=100\ncustomer_order=50\nretail_margin=0.2\ncustomer_churn=0.1\ncommission_rates=[0.05,0.03]\nloss_tolerance=5000\n[plan]\nmin_personal_volume=120\nrank_group_volume=[2000, 10000]\nrank_override=[0.02, 0.05]\n[attrition]\nlife_events_per_month=0.03\n[goals]\nexpected_monthly_income={ lognormal = [5, 0.5] }\ndisillusionment=0.05\n";
+
+/// Same scenario and seed give identical companies on 1 and 2 threads (several chunks of
+/// members, ranks, drawn traits and every mechanism on).
+#[test]
+fn results_do_not_depend_on_the_thread_count() {
+    let w = world(GROWING);
+    let s = w.settings().clone();
+    let run = |threads: usize| -> Vec<ReplicateSummary> {
+        pool(threads).install(|| {
+            (0..2)
+                .map(|r| ReplicateSummary::new(r, &w.simulate(r), &s))
+                .collect()
+        })
+    };
+    let one = run(1);
+    let two = run(2);
+    assert!(
+        one[0]
+            .months
+            .iter()
+            .any(|m| m.active > 3 * super::CHUNK as u64),
+        "the test company must span several chunks: {:?}",
+        one[0].months.iter().map(|m| m.active).max()
+    );
+    assert_eq!(one, two);
+    // Replicates are independent of each other: replicate 1 alone equals replicate 1 in a run.
+    let alone = ReplicateSummary::new(1, &w.simulate(1), &s);
+    assert_eq!(alone, one[1]);
+    assert_ne!(one[0], one[1]);
+}
+
+/// Money reconciles: commissions paid never exceed what the plan can pay on the volume, and
+/// every member's net equals its parts.
+#[test]
+fn commissions_never_exceed_the_plan_on_the_volume() {
+    let w = world(GROWING);
+    let c = w.simulate(0);
+    let paid: f64 = c.members.iter().map(|m| m.state.money.commissions).sum();
+    let bought: f64 = c.members.iter().map(|m| m.state.money.purchases).sum();
+    assert!(paid > 0.0);
+    // Volume = purchases (less starter kits, here 0) plus customers' orders; retail profit is
+    // 20% of orders, so orders = retail / 0.2.
+    let orders: f64 = c.members.iter().map(|m| m.state.money.retail).sum::<f64>() / 0.2;
+    assert!(paid <= (0.05 + 0.03 + 0.05) * (bought + orders) + 1e-6);
+    assert_eq!(
+        c.members.len() as u64,
+        c.months.last().unwrap().participants
+    );
+    for (i, m) in c.members.iter().enumerate() {
+        assert_eq!(m.id as usize, i);
+        assert!(m.sponsor == super::NO_SPONSOR || m.sponsor < m.id);
+    }
+}
+
+/// Direction: a bigger market lets the company grow more (replicate means, 4 standard errors).
+#[test]
+fn a_bigger_market_means_more_participants() {
+    let text = "name='m'\nkind='company'\n[company]\nfounders=20\nyears=2\nreplicates=1\n[market]\nsize=MARKET\n[prospecting]\ncontacts_per_month=5\njoin_probability=0.1\n[attrition]\nlife_events_per_month=0.05\n";
+    let participants = |market: &str| -> Vec<f64> {
+        let w = world(&text.replace("MARKET", market));
+        (0..40)
+            .map(|r| w.simulate(r).months.last().unwrap().participants as f64)
+            .collect()
+    };
+    let (small, se_s) = mean_se(&participants("3000"));
+    let (big, se_b) = mean_se(&participants("300000"));
+    assert!(
+        big - small > 4.0 * (se_s * se_s + se_b * se_b).sqrt(),
+        "{small} vs {big}"
+    );
+    assert!(small <= 3000.0);
+}
+
+/// A company can never have more participants than its market, nor than its cap.
+#[test]
+fn the_market_and_the_cap_bound_the_company() {
+    let w = world(
+        "name='cap'\nkind='company'\n[company]\nfounders=10\nyears=2\nmax_participants=700\n[market]\nsize=1000000\n[prospecting]\ncontacts_per_month=10\njoin_probability=0.2\n",
+    );
+    let c = w.simulate(0);
+    assert!(c.capped);
+    assert_eq!(c.members.len(), 700);
+    let w = world(
+        "name='small'\nkind='company'\n[company]\nfounders=10\nyears=2\n[market]\nsize=500\n[prospecting]\ncontacts_per_month=10\njoin_probability=0.2\n",
+    );
+    let c = w.simulate(0);
+    // Contacts with fresh people who say no use the market up too.
+    assert!(!c.capped);
+    assert!(c.members.len() <= 500);
+    assert_eq!(c.months.last().unwrap().fresh, 0);
+}
