@@ -453,6 +453,8 @@ impl World {
                 new_customers,
             });
         }
+        // Free the working arrays before gathering everyone, the moment memory peaks.
+        drop((traits, slot_of, ancestor, draws, volume, income, parts));
         // One exact allocation; each batch is freed as soon as it is moved.
         let mut members = Vec::with_capacity(participants as usize);
         for batch in done {
