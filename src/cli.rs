@@ -617,6 +617,9 @@ fn run_command(args: RunArgs) -> Result<()> {
     // Company world (issue 11): refuse a company too big for memory before any work.
     for s in &scenarios {
         crate::world::output::check_memory(s)?;
+        if s.company.is_some() && args.precision.is_some() {
+            bail!("{}: --precision applies to followed careers, not to a company scenario (set company.replicates)", s.file);
+        }
     }
     let options = args.export_options();
     let pool = thread_pool(args.threads)?;
