@@ -34,14 +34,19 @@ pub fn check(args: CheckArgs) -> Result<()> {
             s.name,
             s.fingerprint()
         );
-        let w = estimate::expected_work(s);
-        let _ = writeln!(
-            text,
-            "  expected work: about {} person-months ({} people per career, {} recruits each)",
-            approx(w.person_months),
-            approx(w.people_per_career()),
-            approx(w.recruits_per_person)
-        );
+        if let Some(line) = mlm_sim::world::output::check_line(s) {
+            // A company scenario: its own size bound instead of the careers estimate.
+            let _ = writeln!(text, "  {line}");
+        } else {
+            let w = estimate::expected_work(s);
+            let _ = writeln!(
+                text,
+                "  expected work: about {} person-months ({} people per career, {} recruits each)",
+                approx(w.person_months),
+                approx(w.people_per_career()),
+                approx(w.recruits_per_person)
+            );
+        }
         if !s.description.is_empty() {
             let _ = writeln!(text, "  {}", s.description.trim().replace('\n', "\n  "));
         }

@@ -83,6 +83,13 @@ pub fn run(args: RunArgs) -> Result<()> {
     // A company too big for memory is refused before any work.
     for s in &scenarios {
         world::output::check_memory(s)?;
+        if s.company.is_some() && args.precision.is_some() {
+            bail!(
+                "{}: --precision applies to followed careers, not to a company scenario (set \
+                 company.replicates)",
+                s.file
+            );
+        }
     }
     let options = args.charts.export_options();
     // Prepare every output folder before any work, so a bad path fails at once.

@@ -205,7 +205,11 @@ impl World {
         let inactive_months = self.model.inactive_months();
         // The drawn traits of every participant, `k` values each, drawn once at joining.
         let k = self.model.varying_count();
-        let mut traits: Vec<f64> = Vec::new();
+        // Per-participant arrays are reserved at the company's bound up front: reserved but
+        // untouched memory costs nothing, and growing by doubling would copy (and briefly
+        // hold twice) the largest arrays of a big company.
+        let bound = s.market_size.min(s.max_participants) as usize;
+        let mut traits: Vec<f64> = Vec::with_capacity(bound * k);
         let draw_traits = |id: u32, traits: &mut Vec<f64>| -> Derived {
             self.model
                 .derived_for(mix(rkey, u64::from(id)), Some(traits))
@@ -220,12 +224,15 @@ impl World {
         let mut live: Vec<Member> = (0..s.founders as u32)
             .map(|id| new_member(id, NO_SPONSOR, 0, &draw_traits(id, &mut traits)))
             .collect();
-        let mut done: Vec<Member> = Vec::new();
+        // Members who quit, in the batches they were moved out of `live` in.
+        let mut done: Vec<Vec<Member>> = Vec::new();
         let mut participants = s.founders;
         // Tree links by id: the slot of an active member in `live`, and for someone gone a
         // pointer towards their nearest active ancestor (path-compressed).
-        let mut slot_of: Vec<u32> = (0..s.founders as u32).collect();
-        let mut ancestor: Vec<u32> = vec![NO_SPONSOR; s.founders as usize];
+        let mut slot_of: Vec<u32> = Vec::with_capacity(bound);
+        slot_of.extend(0..s.founders as u32);
+        let mut ancestor: Vec<u32> = Vec::with_capacity(bound);
+        ancestor.resize(s.founders as usize, NO_SPONSOR);
         let mut fresh = s.market_size - s.founders;
         // Fresh people who said no, by month, until they can be approached afresh.
         let mut said_no: std::collections::VecDeque<u64> = std::collections::VecDeque::new();
@@ -421,7 +428,7 @@ impl World {
             if gone_in_live * 4 > live.len() {
                 let (stay, gone): (Vec<Member>, Vec<Member>) =
                     live.drain(..).partition(|m| m.quit_month == STILL_ACTIVE);
-                done.extend(gone);
+                done.push(gone);
                 live = stay;
                 for (slot, m) in live.iter().enumerate() {
                     slot_of[m.id as usize] = slot as u32;
@@ -447,10 +454,17 @@ impl World {
                 new_customers,
             });
         }
-        done.extend(live);
-        done.sort_unstable_by_key(|m| m.id);
+        // Free the working arrays before gathering everyone, the moment memory peaks.
+        drop((traits, slot_of, ancestor, draws, volume, income, parts));
+        // One exact allocation; each batch is freed as soon as it is moved.
+        let mut members = Vec::with_capacity(participants as usize);
+        for batch in done {
+            members.extend(batch);
+        }
+        members.extend(live);
+        members.sort_unstable_by_key(|m| m.id);
         Company {
-            members: done,
+            members,
             months,
             capped,
             person_months,

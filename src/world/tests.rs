@@ -59,11 +59,11 @@ fn infinite_market_membership_follows_the_branching_process() {
 /// second-order (mean-field) error is below r Var(P) / M, added to the tolerance.
 #[test]
 fn finite_market_cumulative_membership_follows_the_discrete_logistic() {
-    let (n, m, r) = (500.0, 50_000.0, 0.3);
+    let (n, m, r) = (200.0, 20_000.0, 0.4);
     let w = world(
-        "name='logistic'\nkind='company'\n[company]\nfounders=500\nyears=3\nreplicates=1\n[market]\nsize=50000\n[prospecting]\ncontacts_per_month=0.3\njoin_probability=1\n",
+        "name='logistic'\nkind='company'\n[company]\nfounders=200\nyears=2\nreplicates=1\n[market]\nsize=20000\n[prospecting]\ncontacts_per_month=0.4\njoin_probability=1\n",
     );
-    let replicates = 60;
+    let replicates = 40;
     let runs: Vec<Vec<f64>> = (0..replicates)
         .map(|i| {
             w.simulate(i)
@@ -75,7 +75,7 @@ fn finite_market_cumulative_membership_follows_the_discrete_logistic() {
         .collect();
     let mut expected = n;
     // The last month grants no joins (they would start after the horizon).
-    for t in 0..35 {
+    for t in 0..23 {
         expected += r * expected * (m - expected) / m;
         let xs: Vec<f64> = runs.iter().map(|a| a[t]).collect();
         let (mean, se) = mean_se(&xs);
@@ -88,7 +88,7 @@ fn finite_market_cumulative_membership_follows_the_discrete_logistic() {
     }
     // And it saturates: the company grows past half the market and never past all of it.
     assert!(expected > 0.5 * m);
-    assert!(runs.iter().all(|a| a[35] <= m));
+    assert!(runs.iter().all(|a| a[23] <= m));
 }
 
 const GROWING: &str = "name='grow'\nkind='company'\nseed=7\n[company]\nfounders=300\nyears=3\nreplicates=2\n[market]\nsize=400000\n[prospecting]\ncontacts_per_month=20\njoin_probability=0.05\ncustomer_probability=0.05\n[rejection]\nsting=0.003\n[economics]\nmonthly_purchase=100\ncustomer_order=50\nretail_margin=0.2\ncustomer_churn=0.1\ncommission_rates=[0.05,0.03]\nloss_tolerance=5000\n[plan]\nmin_personal_volume=120\nrank_group_volume=[2000, 10000]\nrank_override=[0.02, 0.05]\n[attrition]\nlife_events_per_month=0.03\n[goals]\nexpected_monthly_income={ lognormal = [5, 0.5] }\ndisillusionment=0.05\n";
@@ -182,4 +182,30 @@ fn the_market_and_the_cap_bound_the_company() {
     assert!(!c.capped);
     assert!(c.members.len() <= 500);
     assert_eq!(c.months.last().unwrap().fresh, 0);
+}
+
+/// Direction: a personal-volume minimum that most members miss leaves more people without
+/// any company payment in the disclosure year (replicate means, 4 standard errors).
+#[test]
+fn a_higher_volume_minimum_leaves_more_people_unpaid() {
+    let zero_share = |minimum: &str| -> Vec<f64> {
+        let w = world(&GROWING.replace(
+            "min_personal_volume=120",
+            &format!("min_personal_volume={minimum}"),
+        ));
+        let s = w.settings().clone();
+        (0..4)
+            .map(|r| {
+                ReplicateSummary::new(r, &w.simulate(r), &s)
+                    .statement
+                    .zero_share
+            })
+            .collect()
+    };
+    let (low, se_l) = mean_se(&zero_share("0"));
+    let (high, se_h) = mean_se(&zero_share("400"));
+    assert!(
+        high - low > 4.0 * (se_l * se_l + se_h * se_h).sqrt(),
+        "{low} vs {high}"
+    );
 }

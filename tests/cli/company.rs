@@ -233,3 +233,17 @@ fn followed_career_studies_refuse_a_company_scenario() {
         assert!(stderr.contains("company scenario"), "{stderr}");
     }
 }
+
+#[test]
+fn precision_is_refused_for_a_company_scenario() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), SMALL);
+    let out = dir.path().join("out");
+    let assert = run(&file, &out, &["--precision", "0.01"]).code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains("--precision") && stderr.contains("company"),
+        "{stderr}"
+    );
+    assert!(!out.exists());
+}
