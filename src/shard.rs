@@ -563,7 +563,7 @@ mod tests {
                 for k in 1..=n {
                     let r = Shard { index: k, count: n }.careers(total, cohort);
                     assert_eq!(r.start, next, "total {total} cohort {cohort} {k}/{n}");
-                    assert!(r.start == total || r.start % cohort == 0);
+                    assert!(r.start == total || r.start.is_multiple_of(cohort));
                     let shard_cohorts = r.end.div_ceil(cohort) - r.start / cohort;
                     assert!(
                         shard_cohorts == cohorts / n || shard_cohorts == cohorts.div_ceil(n),

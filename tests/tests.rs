@@ -4,6 +4,7 @@ mod cli {
     mod bad_input;
     mod closed_forms;
     mod context;
+    mod faults;
     mod ground;
     mod hostile;
     mod layers;

@@ -2,12 +2,13 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Args;
 
 use mlm_sim::calibrate::{Calibration, Request};
+use mlm_sim::export::{Input, OutputFile};
 
-use super::context::{explain_interruption, print_out, RunContext};
+use super::context::{explain_interruption, print_out, report_cleaned, RunContext};
 use super::flags::{set_overrides, SimFlags};
 
 /// `mlm-sim calibrate`.
@@ -50,6 +51,9 @@ pub struct ValidateArgs {
 /// Run `mlm-sim calibrate`: validate everything, check the work of one evaluation, fit, then
 /// write the fitted scenario in one atomic step.
 pub fn calibrate(args: CalibrateArgs) -> Result<()> {
+    // The inputs no output may overwrite (`--out` pointing at the targets file would replace
+    // it with a scenario).
+    let inputs = Input::all(&[args.scenario.clone(), args.targets.clone()]);
     let req = Request {
         scenario: args.scenario,
         targets: args.targets,
@@ -59,7 +63,9 @@ pub fn calibrate(args: CalibrateArgs) -> Result<()> {
         overrides: set_overrides(&args.set)?,
     };
     let mut calibration = Calibration::prepare(&req)?;
+    let output = OutputFile::prepare(&calibration.out, &inputs)?;
     let ctx = RunContext::new(&args.sim)?;
+    report_cleaned(output.cleaned(), ctx.quiet);
     ctx.check_work(&[calibration.start_scenario()?])?;
     calibration.problem.cancel = Some(ctx.cancel);
     let what = "calibrating";
@@ -69,8 +75,7 @@ pub fn calibrate(args: CalibrateArgs) -> Result<()> {
         .map_err(|e| explain_interruption(e, what, &[]))?;
     ctx.stop_if_signalled(what, &[])?;
     let out = &calibration.out;
-    mlm_sim::export::write_atomic(out, done.fitted_text.as_bytes())
-        .with_context(|| format!("cannot write the fitted scenario to {}", out.display()))?;
+    output.commit(done.fitted_text.as_bytes())?;
     if !ctx.quiet {
         print_out(&format!(
             "{}  Fitted scenario   {}\n",
