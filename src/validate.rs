@@ -19,7 +19,8 @@ use anyhow::{Context, Result};
 
 use crate::calibrate::Targets;
 use crate::engine::{self, Hooks};
-use crate::model::{CareerOutcome, Model};
+use crate::model::Model;
+use crate::outcome::CareerOutcome;
 use crate::scenario::{self, Override, Scenario};
 use crate::stats::Tally;
 use crate::summary::Summary;
@@ -114,11 +115,7 @@ impl Report {
 }
 
 fn num(v: f64) -> String {
-    if v.abs() >= 100.0 {
-        format!("{v:.1}")
-    } else {
-        format!("{v:.4}")
-    }
+    crate::fmt::measured(v)
 }
 
 fn build(text: &str) -> Result<Scenario> {

@@ -15,5 +15,6 @@ mod cli {
     mod run;
     mod shard;
     mod study;
+    mod summary_schema;
     mod support;
 }

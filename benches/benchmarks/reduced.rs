@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
 use mlm_sim::engine::{self, Hooks};
-use mlm_sim::model::{EndReason, Model};
+use mlm_sim::model::Model;
+use mlm_sim::outcome::EndReason;
 use mlm_sim::scenario::{self, Override, Scenario};
 
 use super::baseline;

@@ -22,7 +22,6 @@ use mlm_sim::engine::{self, Hooks};
 use mlm_sim::export::WriteFailed;
 use mlm_sim::model::estimate::{self, WorkEstimate};
 use mlm_sim::scenario::Scenario;
-use mlm_sim::summary;
 
 use super::flags::SimFlags;
 
@@ -167,7 +166,7 @@ fn work_refusal(s: &Scenario, w: &WorkEstimate, max_work: f64) -> String {
         approx(w.people_per_career()),
         levels.join(", "),
         approx(w.person_months_per_career),
-        summary::group(s.careers as f64, 0),
+        mlm_sim::fmt::thousands(s.careers as f64, 0),
         if w.person_months.is_finite() {
             format!("{:.0e}", (w.person_months * 1.5).max(1.0))
         } else {
@@ -181,7 +180,7 @@ pub fn approx(x: f64) -> String {
     if !x.is_finite() {
         "more than 10^308".to_string()
     } else if x < 1e6 {
-        summary::group(x, if x < 10.0 { 1 } else { 0 })
+        mlm_sim::fmt::thousands(x, if x < 10.0 { 1 } else { 0 })
     } else {
         format!("{x:.1e}")
     }

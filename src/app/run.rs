@@ -11,12 +11,13 @@ use mlm_sim::engine;
 use mlm_sim::export::csv::CareersCsv;
 use mlm_sim::export::staging::write_failed;
 use mlm_sim::export::{self, unique_slugs, ExportOptions, Input, OutputDir};
-use mlm_sim::model::{CareerOutcome, Model};
+use mlm_sim::model::Model;
+use mlm_sim::outcome::CareerOutcome;
 use mlm_sim::scenario::Scenario;
 use mlm_sim::shard;
 use mlm_sim::stats::Tally;
 use mlm_sim::study::precision;
-use mlm_sim::summary::{self, Summary};
+use mlm_sim::summary::Summary;
 
 use super::context::{
     display_path, explain_interruption, install_signal_handlers, pause_point, print_out,
@@ -124,7 +125,7 @@ pub fn run(args: RunArgs) -> Result<()> {
             text.push_str(&format!(
                 "  Took              {:.1} s ({} person-months/s)\n",
                 elapsed,
-                summary::group(tally.person_months as f64 / elapsed.max(1e-9), 0)
+                mlm_sim::fmt::thousands(tally.person_months as f64 / elapsed.max(1e-9), 0)
             ));
             if let Some(p) = stopped.and_then(|s| s.describe("failure rate")) {
                 text.push_str(&format!("  Precision         {p}\n"));

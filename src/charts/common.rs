@@ -463,82 +463,16 @@ impl Ranged for KeyedAxis {
 
 // ---------------------------------------------------------------- numbers
 
-fn group_thousands(digits: &str) -> String {
-    let bytes = digits.as_bytes();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, b) in bytes.iter().enumerate() {
-        if i > 0 && (bytes.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(char::from(*b));
-    }
-    out
-}
+// Number formatting lives in `crate::fmt`; the chart modules use these short names for axis
+// and label text.
+pub use crate::fmt::{
+    count as fmt_count, money_short as fmt_money, percent_fixed as fmt_share,
+    percent_units as fmt_percent_units, tick_number as fmt_number,
+};
 
-/// A plain number for tick labels: thousands separators, at most four
-/// decimals, trailing zeros removed, no "-0".
-pub fn fmt_number(v: f64) -> String {
-    if !v.is_finite() {
-        return String::new();
-    }
-    let decimals = if v.abs() >= 100.0 { 0 } else { 4 };
-    let s = format!("{:.*}", decimals, v.abs());
-    let s = if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
-    };
-    let (int, frac) = match s.split_once('.') {
-        Some((i, f)) => (i.to_string(), format!(".{f}")),
-        None => (s.clone(), String::new()),
-    };
-    let body = format!("{}{}", group_thousands(&int), frac);
-    if v < 0.0 && body.chars().any(|c| c.is_ascii_digit() && c != '0') {
-        format!("-{body}")
-    } else {
-        body
-    }
-}
-
-/// A tick label for a value already in percent units ("45%", "72.5%").
-pub fn fmt_percent_units(v: f64) -> String {
-    format!("{}%", fmt_number(v))
-}
-
-/// A share (0..1) as a percentage with fixed decimals ("41.3%").
-pub fn fmt_share(share: f64, decimals: usize) -> String {
-    format!("{:.*}%", decimals, share * 100.0)
-}
-
-/// A count with thousands separators ("1,000").
-pub fn fmt_count(n: u64) -> String {
-    group_thousands(&n.to_string())
-}
-
-/// Money for axes and annotations: "$850", "-$1,200", "$3k", "$12.5k",
-/// "$1.2M". Round thousands and anything from $10k up are abbreviated
-/// to keep tick labels short.
-pub fn fmt_money(v: f64) -> String {
-    if !v.is_finite() {
-        return String::new();
-    }
-    let a = v.abs();
-    let sign = if v < 0.0 && a >= 0.5 { "-" } else { "" };
-    let trim = |s: String| {
-        if s.contains('.') {
-            s.trim_end_matches('0').trim_end_matches('.').to_string()
-        } else {
-            s
-        }
-    };
-    let body = if a >= 1e6 {
-        format!("{}M", trim(format!("{:.1}", a / 1e6)))
-    } else if a >= 10_000.0 || (a >= 1000.0 && (a % 1000.0).abs() < 1e-6) {
-        format!("{}k", trim(format!("{:.1}", a / 1e3)))
-    } else {
-        group_thousands(&format!("{:.0}", a))
-    };
-    format!("{sign}${body}")
+/// The error for data a chart cannot draw (mismatched lengths and the like), naming the chart.
+pub fn invalid(chart: &'static str, message: String) -> super::ChartError {
+    super::ChartError::InvalidInput { chart, message }
 }
 
 /// Finite values only; plotters draws garbage (or panics in integer
@@ -550,31 +484,6 @@ pub fn finite(v: f64) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn numbers() {
-        assert_eq!(fmt_number(1200.0), "1,200");
-        assert_eq!(fmt_number(-1234567.0), "-1,234,567");
-        assert_eq!(fmt_number(0.30000000000000004), "0.3");
-        assert_eq!(fmt_number(-0.0), "0");
-        assert_eq!(fmt_number(12.5), "12.5");
-        assert_eq!(fmt_percent_units(72.5), "72.5%");
-        assert_eq!(fmt_share(0.4132, 1), "41.3%");
-        assert_eq!(fmt_count(1_000), "1,000");
-        assert_eq!(fmt_count(12), "12");
-    }
-
-    #[test]
-    fn money() {
-        assert_eq!(fmt_money(-1200.0), "-$1,200");
-        assert_eq!(fmt_money(3000.0), "$3k");
-        assert_eq!(fmt_money(12_500.0), "$12.5k");
-        assert_eq!(fmt_money(850.0), "$850");
-        assert_eq!(fmt_money(0.0), "$0");
-        assert_eq!(fmt_money(-0.2), "$0");
-        assert_eq!(fmt_money(2_400_000.0), "$2.4M");
-        assert_eq!(fmt_money(-20_000.0), "-$20k");
-    }
 
     #[test]
     fn ticks_are_bounded() {

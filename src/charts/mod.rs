@@ -17,31 +17,37 @@ use plotters::style::FontStyle;
 
 mod bands;
 mod bars;
+mod category_bars;
 mod common;
 mod downline;
 mod failure_rate;
-mod generic;
+mod heatmap;
 mod income_disclosure;
+mod line_with_band;
 mod net_income;
 mod quit_reasons;
+mod stacked_area;
 pub mod style;
 mod survival;
+mod tornado;
 
 #[cfg(test)]
 mod preview;
 #[cfg(test)]
 mod test_util;
 
+pub use category_bars::category_bars;
 pub use downline::downline_outcomes;
 pub use failure_rate::{failure_rate_distribution, FailureRateDistribution};
-pub use generic::{
-    category_bars, heatmap, line_with_band, stacked_area, tornado, BandSeries, TornadoRow,
-};
+pub use heatmap::heatmap;
 pub use income_disclosure::income_disclosure;
+pub use line_with_band::{line_with_band, BandSeries};
 pub use net_income::{net_income, NetIncomeSeries};
 pub use quit_reasons::quit_reasons;
+pub use stacked_area::stacked_area;
 pub use style::Style;
 pub use survival::{survival, SurvivalPoint, SurvivalSeries};
+pub use tornado::{tornado, TornadoRow};
 
 /// Output format of a chart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

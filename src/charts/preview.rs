@@ -128,15 +128,15 @@ fn preview_all_charts() {
                     format,
                     "recruits per month",
                     "failure rate",
-                    &generic::tests::band_series(),
+                    &line_with_band::tests::band_series(),
                 ),
             );
-            let (c, x, s) = generic::tests::stacked();
+            let (c, x, s) = stacked_area::tests::stacked();
             w(
                 "stacked-area",
                 stacked_area(&text("career states"), size, format, "month", &c, &x, &s),
             );
-            let (xs, ys, v) = generic::tests::grid();
+            let (xs, ys, v) = heatmap::tests::grid();
             w(
                 "heatmap",
                 heatmap(
@@ -156,7 +156,7 @@ fn preview_all_charts() {
                     &text("sensitivity of the failure rate"),
                     size,
                     format,
-                    &generic::tests::rows(),
+                    &tornado::tests::rows(),
                 ),
             );
             let cats: Vec<String> = [

@@ -12,12 +12,27 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 
-use crate::model::{CareerOutcome, Model};
+use crate::model::Model;
+use crate::outcome::CareerOutcome;
 use crate::scenario::Scenario;
 use crate::stats::Tally;
 
 pub mod paired;
 pub use paired::{run_paired, PairedTally};
+
+impl Tally {
+    /// An empty tally shaped for `scenario`: its horizon, cohort size and break-even band.
+    ///
+    /// It lives here, not in `stats`, so that `stats` never imports `scenario` (issue 10: one
+    /// direction of dependencies); the engine is where scenarios meet tallies.
+    pub fn for_scenario(scenario: &Scenario) -> Tally {
+        Tally::new(
+            scenario.months,
+            scenario.cohort_size,
+            scenario.break_even_band,
+        )
+    }
+}
 
 /// The run was stopped (Ctrl-C, SIGTERM) before it finished.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

@@ -13,8 +13,9 @@ use crate::charts::{
     self, ChartFormat, ChartSize, ChartText, FailureRateDistribution, GroupedShares, HistBin,
     NetIncomeSeries, ShareSeries, SurvivalPoint, SurvivalSeries,
 };
-use crate::model::EndReason;
-use crate::summary::{group, money, pct, HistogramBin, Summary};
+use crate::fmt::{money, percent as pct, thousands as group};
+use crate::outcome::EndReason;
+use crate::summary::{HistogramBin, Summary};
 
 /// The charts every run draws, in the order the report shows them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -12,7 +12,7 @@ use anyhow::Result;
 use serde::Serialize;
 
 use super::Exporter;
-use crate::model::{CareerOutcome, EndReason};
+use crate::outcome::{CareerOutcome, EndReason};
 use crate::scenario::ParamId;
 use crate::summary::{HistogramBin, Summary, SURVIVAL_MILESTONES};
 

@@ -17,8 +17,9 @@ use anyhow::Result;
 
 use super::charts::DrawnChart;
 use super::html_page::{escape, inline_svg, page_start};
-use crate::model::EndReason;
-use crate::summary::{group, money, pct, Summary};
+use crate::fmt::{money, percent as pct, thousands as group};
+use crate::outcome::EndReason;
+use crate::summary::Summary;
 
 /// File name of the report in a run's result folder.
 pub const REPORT_FILE: &str = "report.html";

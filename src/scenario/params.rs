@@ -281,7 +281,11 @@ impl Dist {
                 "distribution arguments must be finite numbers, got {bad}"
             ));
         }
-        let range = format!("[{}, {}]", fmt_num(spec.min), fmt_num(spec.max));
+        let range = format!(
+            "[{}, {}]",
+            crate::fmt::compact(spec.min),
+            crate::fmt::compact(spec.max)
+        );
         match name {
             "beta" => {
                 want(2, "beta = [a, b], both > 0")?;
@@ -401,28 +405,17 @@ impl Param {
     /// Human-readable form, as it would be written in TOML.
     pub fn describe(&self) -> String {
         match self {
-            Param::Fixed(v) => fmt_num(*v),
+            Param::Fixed(v) => crate::fmt::compact(*v),
             Param::Drawn(d) => format!(
                 "{{ {} = [{}] }}",
                 d.name(),
                 d.args()
                     .iter()
-                    .map(|v| fmt_num(*v))
+                    .map(|v| crate::fmt::compact(*v))
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
         }
-    }
-}
-
-/// Format a number compactly: integers without a trailing `.0`, infinity as `none`.
-pub fn fmt_num(v: f64) -> String {
-    if v.is_infinite() {
-        "none".to_string()
-    } else if v == v.trunc() && v.abs() < 1e15 {
-        format!("{}", v as i64)
-    } else {
-        format!("{v}")
     }
 }
 

@@ -20,13 +20,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::sketch::{to_cents, MoneySketch};
-use crate::model::Money;
-
-/// Default half-width of "broke even", in currency units: a whole-career net within ±$100
-/// counts as breaking even. A scenario can set its own with `economics.break_even_band`
-/// (`typical.toml` uses $500 to match how AARP 2018 respondents judged it themselves; see
-/// docs/output.md).
-pub const BREAK_EVEN_BAND: f64 = 100.0;
+use crate::outcome::Money;
 
 /// Upper edge of "a small profit": surveys report the share of the profitable who made less
 /// than $5,000 (AARP 2018: 53%).
@@ -128,24 +122,21 @@ pub struct Disclosure {
     pub net_bands: [u64; NET_BANDS],
     /// Distribution of annual company payments (for the median).
     pub gross_annual: MoneySketch,
-    /// Careers whose whole-career net is below `-BREAK_EVEN_BAND`.
+    /// Careers whose whole-career net is below `-band` (see [`Disclosure::new`]).
     pub lost_money: u64,
-    /// Careers whose whole-career net is within ±`BREAK_EVEN_BAND`.
+    /// Careers whose whole-career net is within ±`band`.
     pub broke_even: u64,
-    /// Careers whose whole-career net is above `BREAK_EVEN_BAND`.
+    /// Careers whose whole-career net is above `band`.
     pub profited: u64,
     /// Of `profited`, those whose net is below `SMALL_PROFIT`.
     pub profited_small: u64,
 }
 
 impl Disclosure {
-    /// Empty counts for a horizon of `months` and the default break-even band.
-    pub fn new(months: u32) -> Disclosure {
-        Disclosure::with_break_even(months, BREAK_EVEN_BAND)
-    }
-
-    /// Empty counts for a horizon of `months` and a break-even band of ±`band`.
-    pub fn with_break_even(months: u32, band: f64) -> Disclosure {
+    /// Empty counts for a horizon of `months` and a break-even band of ±`band` currency units
+    /// (the scenario's `economics.break_even_band`; there is no default here, so a tally can
+    /// never silently use a band other than the scenario's).
+    pub fn new(months: u32, band: f64) -> Disclosure {
         Disclosure {
             horizon_months: months,
             break_even_cents: to_cents(band),
@@ -230,7 +221,7 @@ mod tests {
 
     #[test]
     fn outcome_bands_partition_careers() {
-        let mut d = Disclosure::with_break_even(24, 500.0);
+        let mut d = Disclosure::new(24, 500.0);
         for net in [
             -600.0_f64, -500.0, 0.0, 500.0, 500.01, 4_999.0, 5_000.0, 20_000.0,
         ] {
@@ -248,7 +239,7 @@ mod tests {
         // $20,000 over two years is $10,000 a year: the top of "$5,000-10,000".
         assert_eq!(d.gross_bands[7], 1);
         // The default band is $100: -500 and 500 then count as lost and profited.
-        let mut d = Disclosure::new(24);
+        let mut d = Disclosure::new(24, crate::outcome::BREAK_EVEN_BAND);
         for net in [-500.0_f64, -100.0, 0.0, 100.0, 100.01, 500.0] {
             d.add(&Money {
                 commissions: net.max(0.0),

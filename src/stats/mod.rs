@@ -12,7 +12,7 @@ pub mod sketch;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{CareerOutcome, EndReason};
+use crate::outcome::{CareerOutcome, EndReason};
 pub use ci::{wilson, ShareEstimate, Z95};
 pub use disclosure::Disclosure;
 pub use sketch::{to_cents, MoneySketch};
@@ -77,8 +77,10 @@ pub struct Tally {
 }
 
 impl Tally {
-    /// An empty tally for a horizon of `months` and cohorts of `cohort_size`.
-    pub fn new(months: u32, cohort_size: u64) -> Tally {
+    /// An empty tally for a horizon of `months`, cohorts of `cohort_size` and a break-even band
+    /// of ±`break_even_band` currency units (see [`Disclosure::new`]). `Tally::for_scenario`
+    /// (in `engine`, so that `stats` never imports `scenario`) reads all three from a scenario.
+    pub fn new(months: u32, cohort_size: u64, break_even_band: f64) -> Tally {
         Tally {
             careers: 0,
             ends: [0; EndReason::COUNT],
@@ -102,15 +104,8 @@ impl Tally {
             capped: 0,
             person_months: 0,
             cohort_failures: vec![0; cohort_size as usize + 1],
-            disclosure: Disclosure::new(months),
+            disclosure: Disclosure::new(months, break_even_band),
         }
-    }
-
-    /// An empty tally shaped for `scenario`: its horizon, cohort size and break-even band.
-    pub fn for_scenario(scenario: &crate::scenario::Scenario) -> Tally {
-        let mut t = Tally::new(scenario.months, scenario.cohort_size);
-        t.disclosure = Disclosure::with_break_even(scenario.months, scenario.break_even_band);
-        t
     }
 
     /// Count one followed career. Returns whether it failed (quit before the horizon, or
@@ -227,7 +222,7 @@ impl Tally {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Money, PersonOutcome};
+    use crate::outcome::{Money, PersonOutcome, BREAK_EVEN_BAND};
 
     fn career(end: EndReason, months: u32, net: f64) -> CareerOutcome {
         CareerOutcome {
@@ -257,7 +252,7 @@ mod tests {
 
     #[test]
     fn survival_counts_follow_quit_months() {
-        let mut t = Tally::new(4, 2);
+        let mut t = Tally::new(4, 2, BREAK_EVEN_BAND);
         assert!(t.add(&career(EndReason::LifeEvent, 2, -10.0))); // quit in month 1
         assert!(!t.add(&career(EndReason::ActiveProfitable, 4, 5.0)));
         assert!(t.add(&career(EndReason::ActiveLosing, 4, 0.0)));
@@ -283,14 +278,14 @@ mod tests {
         cs[2].person.recruits = 5;
         cs[2].person.customers = 7;
         cs[3].person.money.expenses = 40.0;
-        let mut all = Tally::new(4, 2);
+        let mut all = Tally::new(4, 2, BREAK_EVEN_BAND);
         for c in &cs {
             all.add(c);
         }
         all.add_cohort(1);
         all.add_cohort(2);
-        let mut a = Tally::new(4, 2);
-        let mut b = Tally::new(4, 2);
+        let mut a = Tally::new(4, 2, BREAK_EVEN_BAND);
+        let mut b = Tally::new(4, 2, BREAK_EVEN_BAND);
         a.add(&cs[0]);
         a.add(&cs[1]);
         a.add_cohort(1);

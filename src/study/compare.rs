@@ -19,11 +19,12 @@ use crate::charts::{
 use crate::engine::PairedTally;
 use crate::export::charts::ChartSet;
 use crate::export::unique_slugs;
-use crate::model::EndReason;
+use crate::fmt::{money, percent as pct, signed, signed_money};
+use crate::outcome::EndReason;
 use crate::scenario::Scenario;
 use crate::stats::paired::{Binary, DiffEstimate};
 use crate::stats::{wilson, Tally, Z95};
-use crate::summary::{self, money, pct, Summary, SURVIVAL_MILESTONES};
+use crate::summary::{self, Summary, SURVIVAL_MILESTONES};
 
 /// How a metric's numbers are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -257,7 +258,7 @@ impl Comparison {
         let _ = writeln!(
             s,
             "Compare — {} careers x {} months, seed {}; career k meets the same luck in every scenario",
-            summary::group(self.careers as f64, 0),
+            crate::fmt::thousands(self.careers as f64, 0),
             if months.iter().all(|m| *m == months[0]) {
                 months[0].clone()
             } else {
@@ -314,30 +315,6 @@ pub fn fmt_value(kind: Kind, v: f64) -> String {
         Kind::Share => pct(v),
         Kind::Money => money(v),
         Kind::Number => format!("{v:.2}"),
-    }
-}
-
-fn signed(x: f64, decimals: usize) -> String {
-    let s = format!("{:.*}", decimals, x);
-    if x >= 0.0 && !s.starts_with('-') {
-        format!("+{s}")
-    } else if s
-        .trim_start_matches('-')
-        .chars()
-        .all(|c| c == '0' || c == '.')
-    {
-        s.trim_start_matches('-').to_string()
-    } else {
-        s
-    }
-}
-
-fn signed_money(x: f64) -> String {
-    let m = money(x);
-    if m.starts_with('-') || m == "$0" {
-        m
-    } else {
-        format!("+{m}")
     }
 }
 

@@ -28,7 +28,7 @@ pub fn render(c: &Comparison, charts: &[(String, Vec<u8>)]) -> Result<String> {
         "<p>{} careers per scenario, seed {}. Career k meets the same luck in every scenario \
          (common random numbers), so differences are paired: intervals of differences are 95% intervals of the \
          career-by-career difference (docs/compare.md).{}</p>",
-        crate::summary::group(c.careers as f64, 0),
+        crate::fmt::thousands(c.careers as f64, 0),
         c.seed,
         c.precision
             .as_ref()

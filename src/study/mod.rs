@@ -25,7 +25,7 @@ use crate::engine::{self, Hooks, PairedTally};
 use crate::export::charts::ChartSet;
 use crate::model::Model;
 use crate::scenario::Scenario;
-use crate::summary::{self, Summary};
+use crate::summary::Summary;
 use precision::Stopped;
 
 /// Most variants one study simulates side by side (each keeps its own tally in every
@@ -160,7 +160,7 @@ pub fn summaries(scenarios: &[Scenario], paired: &PairedTally) -> Vec<Summary> {
 pub fn footnote(careers: u64, months: u32, seed: u64) -> String {
     format!(
         "{} careers x {} months, seed {}, same careers in every variant (common random numbers) · mlm-sim {}",
-        summary::group(careers as f64, 0),
+        crate::fmt::thousands(careers as f64, 0),
         months,
         seed,
         env!("CARGO_PKG_VERSION")
@@ -221,5 +221,5 @@ pub fn chart_file_wanted(set: &ChartSet, name: &str) -> bool {
 
 /// A value written compactly for folder names and labels (`0.3`, `12`, `1e-5`).
 pub fn short_num(v: f64) -> String {
-    crate::scenario::params::fmt_num(v)
+    crate::fmt::compact(v)
 }

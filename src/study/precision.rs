@@ -40,7 +40,7 @@ impl Stopped {
     /// One line for the terminal, or `None` without a target.
     pub fn describe(&self, what: &str) -> Option<String> {
         let t = self.target?;
-        let careers = crate::summary::group(self.careers as f64, 0);
+        let careers = crate::fmt::thousands(self.careers as f64, 0);
         Some(if self.reached() {
             format!(
                 "{what} known to ±{:.2} points (target ±{:.2}) after {careers} careers",

@@ -22,9 +22,9 @@ use super::{chart_files, footnote, short_num, Study, StudyReport};
 use crate::charts::{self, ChartText, TornadoRow};
 use crate::engine::PairedTally;
 use crate::export::charts::ChartSet;
+use crate::fmt::{money, percent as pct};
 use crate::scenario::{self, Dist, Override, Param, ParamId, ParamSpec, Scenario};
 use crate::stats::paired::{Binary, DiffEstimate};
-use crate::summary::{self, money, pct};
 
 /// Parse `--delta`: a relative change strictly between 0 and 1.
 pub fn parse_delta(text: &str) -> Result<f64, String> {
@@ -64,55 +64,39 @@ pub const LEVERS: &[(ParamId, &str)] = &[
     (ParamId::NeglectDropout, "neglect dropout"),
 ];
 
-/// A number as TOML text (Rust's `Display` never uses exponents, which TOML accepts anyway).
-fn toml_num(v: f64) -> String {
-    format!("{v}")
-}
-
-/// `param` moved by the relative `factor`, as a TOML value, or `None` when the lever is off.
-pub fn scaled(param: &Param, spec: &ParamSpec, factor: f64) -> Option<String> {
+/// `param` moved by the relative `factor` (clamped to the key's valid range), or `None` when
+/// the lever is off (at 0, or an infinite loss tolerance).
+pub fn scaled(param: &Param, spec: &ParamSpec, factor: f64) -> Result<Option<Param>> {
     let clamp = |v: f64| v.clamp(spec.min, spec.max);
+    let dist = |name: &str, args: &[f64]| -> Result<Option<Param>> {
+        let d = Dist::build(name, args, spec)
+            .map_err(|e| anyhow::anyhow!("{} moved by x{factor}: {e}", spec.path))?;
+        Ok(Some(Param::Drawn(d)))
+    };
     match *param {
-        Param::Fixed(v) if v == 0.0 || !v.is_finite() => None,
-        Param::Fixed(v) => Some(toml_num(clamp(v * factor))),
-        Param::Drawn(d) => Some(match d {
+        Param::Fixed(v) if v == 0.0 || !v.is_finite() => Ok(None),
+        Param::Fixed(v) => Ok(Some(Param::Fixed(clamp(v * factor)))),
+        Param::Drawn(d) => match d {
             Dist::Beta { a, b, .. } => {
                 let k = a + b;
                 let m = (a / k * factor).clamp(1e-6, 1.0 - 1e-6);
-                format!(
-                    "{{ beta = [{}, {}] }}",
-                    toml_num(m * k),
-                    toml_num((1.0 - m) * k)
-                )
+                dist("beta", &[m * k, (1.0 - m) * k])
             }
             Dist::Uniform { lo, hi } => {
                 let (l, h) = (clamp(lo * factor), clamp(hi * factor));
-                format!("{{ uniform = [{}, {}] }}", toml_num(l.min(h)), toml_num(h))
+                dist("uniform", &[l.min(h), h])
             }
-            Dist::Normal { mean, sd, .. } => format!(
-                "{{ normal = [{}, {}] }}",
-                toml_num(clamp(mean * factor)),
-                toml_num(sd * factor)
-            ),
-            Dist::LogNormal { mu, sigma, .. } => format!(
-                "{{ lognormal = [{}, {}] }}",
-                toml_num(mu + factor.ln()),
-                toml_num(sigma)
-            ),
+            Dist::Normal { mean, sd, .. } => dist("normal", &[clamp(mean * factor), sd * factor]),
+            Dist::LogNormal { mu, sigma, .. } => dist("lognormal", &[mu + factor.ln(), sigma]),
             Dist::Triangular { min, mode, max, .. } => {
                 let (l, m, h) = (
                     clamp(min * factor),
                     clamp(mode * factor),
                     clamp(max * factor),
                 );
-                format!(
-                    "{{ triangular = [{}, {}, {}] }}",
-                    toml_num(l),
-                    toml_num(m.max(l).min(h)),
-                    toml_num(h)
-                )
+                dist("triangular", &[l, m.max(l).min(h), h])
             }
-        }),
+        },
     }
 }
 
@@ -250,8 +234,8 @@ fn text_table(effects: &[LeverEffect], base_failure: f64) -> String {
             "  {:>3}  {:<24}{:>14}{:>14}  {:<30}{:<30}{:>10}{:>10}",
             i + 1,
             e.label,
-            short_num(round_sig(e.values[1])),
-            short_num(round_sig(e.values[2])),
+            short_num(crate::fmt::round_sig(e.values[1], 3)),
+            short_num(crate::fmt::round_sig(e.values[2], 3)),
             d(&e.change_low),
             d(&e.change_high),
             money(e.median_net[1]),
@@ -260,14 +244,6 @@ fn text_table(effects: &[LeverEffect], base_failure: f64) -> String {
     }
     let _ = writeln!(s, "  Baseline failure rate {}", pct(base_failure));
     s
-}
-
-fn round_sig(v: f64) -> f64 {
-    if v == 0.0 || !v.is_finite() {
-        return v;
-    }
-    let mag = 10f64.powi(3 - v.abs().log10().ceil() as i32);
-    (v * mag).round() / mag
 }
 
 /// `mlm-sim sensitivity`: every pitfall lever moved down and up, one at a time.
@@ -291,15 +267,15 @@ impl SensitivityStudy {
         for (li, (id, _)) in LEVERS.iter().enumerate() {
             let spec = id.spec();
             let p = base_scenario.param(*id);
-            let (Some(lo), Some(hi)) = (scaled(p, spec, 1.0 - delta), scaled(p, spec, 1.0 + delta))
+            let (Some(lo), Some(hi)) =
+                (scaled(p, spec, 1.0 - delta)?, scaled(p, spec, 1.0 + delta)?)
             else {
                 moved.push((li, None));
                 continue;
             };
-            let variant = |value: String| -> Result<Scenario> {
+            let variant = |value: Param| -> Result<Scenario> {
                 let mut o = base.to_vec();
-                let text_o = format!("{}={value}", spec.path);
-                o.push(Override::parse(&text_o).map_err(anyhow::Error::msg)?);
+                o.push(Override::param(spec.path, &value));
                 scenario::parse(text, file, &o).map_err(anyhow::Error::from)
             };
             scenarios.push(variant(lo)?);
@@ -420,7 +396,7 @@ impl Study for SensitivityStudy {
             base.name,
             1.0 - delta,
             1.0 + delta,
-            summary::group(base.careers as f64, 0),
+            crate::fmt::thousands(base.careers as f64, 0),
             base.months,
             base.seed
         );
@@ -436,28 +412,37 @@ mod tests {
     #[test]
     fn scaling_keeps_values_in_range_and_leaves_switched_off_levers_alone() {
         let share = ParamId::TrainingQuality.spec();
-        assert_eq!(scaled(&Param::Fixed(0.0), share, 1.2), None);
-        assert_eq!(
-            scaled(
-                &Param::Fixed(f64::INFINITY),
-                ParamId::LossTolerance.spec(),
-                1.2
-            ),
-            None
-        );
-        assert_eq!(scaled(&Param::Fixed(0.9), share, 1.2).as_deref(), Some("1"));
-        assert_eq!(
-            scaled(&Param::Fixed(0.5), share, 0.8).as_deref(),
-            Some("0.4")
-        );
+        let fixed = |p: Option<Param>| match p {
+            Some(Param::Fixed(v)) => v,
+            other => panic!("expected a fixed value, got {other:?}"),
+        };
+        let args = |p: Option<Param>| match p {
+            Some(Param::Drawn(d)) => (d.name(), d.args()),
+            other => panic!("expected a distribution, got {other:?}"),
+        };
+        assert!(scaled(&Param::Fixed(0.0), share, 1.2).unwrap().is_none());
+        assert!(scaled(
+            &Param::Fixed(f64::INFINITY),
+            ParamId::LossTolerance.spec(),
+            1.2
+        )
+        .unwrap()
+        .is_none());
+        assert_eq!(fixed(scaled(&Param::Fixed(0.9), share, 1.2).unwrap()), 1.0);
+        assert!((fixed(scaled(&Param::Fixed(0.5), share, 0.8).unwrap()) - 0.4).abs() < 1e-12);
         let beta = Dist::build("beta", &[2.0, 198.0], share).unwrap();
-        let s = scaled(&Param::Drawn(beta), share, 1.5).unwrap();
         // Mean 0.01 x 1.5 = 0.015 with a + b = 200 kept: beta [3, 197].
-        assert!(s.starts_with("{ beta = [3"), "{s}");
+        let (name, a) = args(scaled(&Param::Drawn(beta), share, 1.5).unwrap());
+        assert_eq!(name, "beta");
+        assert!(
+            (a[0] - 3.0).abs() < 1e-9 && (a[1] - 197.0).abs() < 1e-9,
+            "{a:?}"
+        );
         let money = ParamId::ExpectedMonthlyIncome.spec();
         let ln = Dist::build("lognormal", &[6.0, 0.5], money).unwrap();
-        let s = scaled(&Param::Drawn(ln), money, std::f64::consts::E).unwrap();
-        assert_eq!(s, "{ lognormal = [7, 0.5] }");
+        let (name, a) = args(scaled(&Param::Drawn(ln), money, std::f64::consts::E).unwrap());
+        assert_eq!(name, "lognormal");
+        assert!((a[0] - 7.0).abs() < 1e-12 && a[1] == 0.5, "{a:?}");
     }
 
     #[test]

@@ -15,11 +15,12 @@ use super::{Study, StudyReport};
 use crate::charts::{self, BandSeries, ChartText};
 use crate::engine::PairedTally;
 use crate::export::charts::ChartSet;
-use crate::model::EndReason;
+use crate::fmt::{money, percent as pct};
+use crate::outcome::EndReason;
 use crate::scenario::{self, Override, ParamId, Scenario};
 use crate::stats::paired::Binary;
 use crate::stats::{wilson, Z95};
-use crate::summary::{self, money, pct, Summary};
+use crate::summary::Summary;
 
 /// One swept key and its values.
 #[derive(Debug, Clone, PartialEq)]
@@ -529,7 +530,7 @@ impl Study for SweepStudy {
         }
         let mut text = format!(
             "Sweep of {name} — {} careers x {} months at each of {} points, seed {}, same careers at every point\n",
-            summary::group(stopped.careers as f64, 0),
+            crate::fmt::thousands(stopped.careers as f64, 0),
             scenarios[0].months,
             rows.len(),
             scenarios[0].seed

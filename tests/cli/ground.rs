@@ -4,7 +4,8 @@ use std::sync::atomic::AtomicBool;
 
 use assert_cmd::Command;
 use mlm_sim::engine::{self, Hooks};
-use mlm_sim::model::{CareerOutcome, Model};
+use mlm_sim::model::Model;
+use mlm_sim::outcome::CareerOutcome;
 use mlm_sim::scenario::{parse, Override};
 use mlm_sim::stats::disclosure::{gross_band, net_band, GROSS_BAND_DEFS, NET_BAND_DEFS};
 use mlm_sim::stats::to_cents;
