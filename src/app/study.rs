@@ -111,8 +111,9 @@ pub fn sensitivity(args: SensitivityArgs) -> Result<()> {
 /// A scenario file's text and its name for messages.
 fn read_scenario(path: &std::path::Path) -> Result<(String, String)> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("invalid scenario {file}: cannot read the file"))?;
+    let text =
+        mlm_sim::input::read_text_capped(path, mlm_sim::input::MAX_SCENARIO_BYTES, "scenario")
+            .with_context(|| format!("invalid scenario {file}: cannot read the file"))?;
     Ok((text, file))
 }
 

@@ -248,6 +248,12 @@ pub struct Summary {
     /// Careers that hit a size cap — the downline reached `downline.max_size`, or someone in
     /// it reached 1,000,000 active customers — so their income is understated.
     pub capped_careers: u64,
+    /// Careers whose net income or annual commissions reached $10^10 or more, near the money
+    /// limit ($10^13) where amounts are clamped, so totals may be understated. Shown as a warning in
+    /// the terminal summary; not part of summary.json (0 for every realistic scenario).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub money_at_limit: u64,
     /// Person-months simulated, downline included.
     pub person_months: u64,
     /// Histogram of cumulative net income (tails folded into the end bins).

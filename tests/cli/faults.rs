@@ -709,3 +709,129 @@ fn careers_csv_and_calibrate_stop_promptly_on_a_signal_mid_simulation() {
         assert!(!fitted.exists());
     }
 }
+
+/// Defect 2: tampered partial results. `merge` used to panic (a share above 1 reaching a
+/// `clamp`) or accept contradictions (money components that do not add up to the net, counters
+/// that wrap, a sum of squares that makes the standard error 0). Now each is exit 2 naming the
+/// folder and the field, with nothing written; an edit that leaves the checksum stale is caught
+/// by the checksum.
+#[test]
+fn tampered_partials_are_refused_naming_the_folder_and_field_and_nothing_is_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let parts = tmp.path().join("parts");
+    for k in ["1/2", "2/2"] {
+        Command::new(binary())
+            .args([
+                "run",
+                &scenario("typical"),
+                "--careers",
+                "400",
+                "--shard",
+                k,
+            ])
+            .args(["--quiet", "--out"])
+            .arg(&parts)
+            .assert()
+            .success();
+    }
+    let p1 = parts.join("typical.shard-1-of-2");
+    let p2 = parts.join("typical.shard-2-of-2");
+    let pristine: Vec<_> = [&p1, &p2].iter().map(|p| snapshot(p)).collect();
+    let restore = || {
+        for (dir, files) in [&p1, &p2].iter().zip(&pristine) {
+            for (name, bytes) in files {
+                fs::write(dir.join(name), bytes).unwrap();
+            }
+        }
+    };
+    // Edit tally.json of `dir` with `edit`, then (when `reseal`) recompute the checksum as a
+    // careful forger would, so that the consistency checks themselves are exercised.
+    let tamper = |dir: &Path, edit: &dyn Fn(&mut serde_json::Value), reseal: bool| {
+        let mut tally: serde_json::Value =
+            serde_json::from_slice(&fs::read(dir.join("tally.json")).unwrap()).unwrap();
+        edit(&mut tally);
+        let bytes = serde_json::to_vec(&tally).unwrap();
+        fs::write(dir.join("tally.json"), &bytes).unwrap();
+        if reseal {
+            let text = fs::read(dir.join("scenario.toml")).unwrap();
+            let mut manifest: serde_json::Value =
+                serde_json::from_slice(&fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+            manifest["checksum"] = mlm_sim::shard::checksum(&bytes, &text).into();
+            fs::write(
+                dir.join("manifest.json"),
+                serde_json::to_vec_pretty(&manifest).unwrap(),
+            )
+            .unwrap();
+        }
+    };
+    let big = |v: &mut serde_json::Value, key: &str, value: serde_json::Value| v[key] = value;
+    type Edit = Box<dyn Fn(&mut serde_json::Value)>;
+    let cases: Vec<(&str, Edit, bool, bool)> = vec![
+        (
+            "does not match the checksum",
+            Box::new(|t| t["profitable"] = (t["careers"].as_u64().unwrap() + 10).into()),
+            false,
+            false,
+        ),
+        (
+            "field `profitable`",
+            Box::new(|t| t["profitable"] = (t["careers"].as_u64().unwrap() + 10).into()),
+            true,
+            false,
+        ),
+        (
+            "field `net_cents`",
+            Box::new(|t| {
+                let c = t["commissions_cents"].as_i64().unwrap();
+                t["commissions_cents"] = (c + 10_000_000).into();
+            }),
+            true,
+            false,
+        ),
+        (
+            "field `net_sq_cents`",
+            Box::new(move |t| {
+                let n = t["careers"].as_i64().unwrap() as i128;
+                let net = t["net_cents"].as_i64().unwrap() as i128;
+                // The square of the mean times n: a standard error of exactly 0.
+                let sq = if net % n == 0 { net * net / n } else { 0 };
+                big(t, "net_sq_cents", serde_json::json!(sq as i64));
+                if net % n != 0 {
+                    big(t, "net_sq_cents", serde_json::json!(-1));
+                }
+            }),
+            true,
+            false,
+        ),
+        (
+            "field `downline_size`",
+            Box::new(|t| t["downline_size"] = (u64::MAX - 5).into()),
+            true,
+            true,
+        ),
+    ];
+    for (want, edit, reseal, both) in cases {
+        restore();
+        tamper(&p1, &*edit, reseal);
+        if both {
+            tamper(&p2, &*edit, reseal);
+        }
+        let out = tmp.path().join("merged");
+        let assert = Command::new(binary())
+            .arg("merge")
+            .args([&p1, &p2])
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .code(2);
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+        assert!(stderr.contains(want), "{want}: {stderr}");
+        assert!(
+            stderr.contains("typical.shard-1-of-2") || stderr.contains("typical.shard-2-of-2"),
+            "{want}: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{want}: {stderr}");
+        assert!(!out.exists(), "{want}: merge wrote {}", out.display());
+    }
+    restore();
+}
