@@ -7,6 +7,7 @@ mod cli {
     mod faults;
     mod ground;
     mod hostile;
+    mod integrity;
     mod layers;
     mod levers;
     mod limits;
@@ -14,6 +15,7 @@ mod cli {
     mod props;
     mod run;
     mod shard;
+    mod signals;
     mod study;
     mod summary_schema;
     mod support;

@@ -4,6 +4,9 @@
 //! status, the message, that nothing half-written is left, and that an earlier complete
 //! result survives.
 //!
+//! Signals at each stage are in `signals.rs`, tampered partials and input hygiene in
+//! `integrity.rs`; the helpers here are shared with them.
+//!
 //! A full disk is a file-size limit (`ulimit -f`, with SIGXFSZ ignored so the write fails
 //! with EFBIG instead of killing the process): set between two file sizes, it makes exactly
 //! the later stage fail. A signal reaches an exact stage through the binary's `MLM_SIM_PAUSE_AT`
@@ -12,25 +15,24 @@
 #![cfg(unix)]
 
 use std::fs;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command as Process, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use assert_cmd::Command;
 
 /// The exit status of a runtime I/O failure (docs/limits.md).
-const EXIT_IO_FAILURE: i32 = 74;
+pub(super) const EXIT_IO_FAILURE: i32 = 74;
 
-fn binary() -> PathBuf {
+pub(super) fn binary() -> PathBuf {
     assert_cmd::cargo::cargo_bin("mlm-sim")
 }
 
-fn scenario(name: &str) -> String {
+pub(super) fn scenario(name: &str) -> String {
     format!("{}/scenarios/{name}.toml", env!("CARGO_MANIFEST_DIR"))
 }
 
-fn targets() -> String {
+pub(super) fn targets() -> String {
     format!(
         "{}/scenarios/targets/aarp-2018.toml",
         env!("CARGO_MANIFEST_DIR")
@@ -38,7 +40,7 @@ fn targets() -> String {
 }
 
 /// Names under `dir` (recursively) that start with a dot: staging leftovers and locks.
-fn leftovers(dir: &Path) -> Vec<String> {
+pub(super) fn leftovers(dir: &Path) -> Vec<String> {
     let Ok(entries) = fs::read_dir(dir) else {
         return Vec::new();
     };
@@ -56,7 +58,7 @@ fn leftovers(dir: &Path) -> Vec<String> {
 }
 
 /// Every file of a folder, by name.
-fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
+pub(super) fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut files: Vec<(String, Vec<u8>)> = fs::read_dir(dir)
         .unwrap()
         .map(|e| {
@@ -72,7 +74,7 @@ fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
 }
 
 /// `mlm-sim ARGS` with every file limited to `kib` KiB, as if the disk filled up there.
-fn with_file_size_limit(kib: u64, args: &[&str]) -> std::process::Output {
+pub(super) fn with_file_size_limit(kib: u64, args: &[&str]) -> std::process::Output {
     Process::new("bash")
         .arg("-c")
         .arg(format!(
@@ -84,7 +86,7 @@ fn with_file_size_limit(kib: u64, args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
-fn run_quick(out: &Path, extra: &[&str]) {
+pub(super) fn run_quick(out: &Path, extra: &[&str]) {
     let mut args = vec![
         "run".to_string(),
         scenario("typical"),
@@ -509,329 +511,4 @@ fn leftovers_of_dead_writers_with_the_same_pid_are_removed_and_reported() {
     assert!(!leftovers(&out).is_empty(), "the killed run left nothing?");
     run_quick(&out, &["--no-charts"]);
     assert_eq!(leftovers(tmp.path()), Vec::<String>::new());
-}
-
-/// Start `args` with the pause point at `stage`, wait until the binary says it is there, send
-/// `signals` (back to back, as GNU `timeout` does), and return the exit code and stderr.
-fn signalled_at(stage: &str, args: &[String], signals: &[&str]) -> (Option<i32>, String) {
-    let mut child = Process::new(binary())
-        .args(args)
-        .env("MLM_SIM_PAUSE_AT", stage)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut text = String::new();
-    let started = Instant::now();
-    loop {
-        let mut line = String::new();
-        if stderr.read_line(&mut line).unwrap() == 0 {
-            let _ = child.kill();
-            panic!("{stage}: ended before the pause point: {text}");
-        }
-        text.push_str(&line);
-        if line.contains("paused at") {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "{stage}: {text}"
-        );
-    }
-    for signal in signals {
-        let sent = Process::new("kill")
-            .args([format!("-{signal}"), child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(sent.success());
-    }
-    let mut rest = String::new();
-    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
-    text.push_str(&rest);
-    let status = child.wait().unwrap();
-    (status.code(), text)
-}
-
-/// Defect 5: a signal at every stage of writing (careers.csv, charts, merge, the commit), and
-/// a doubled SIGINT during chart writing, stops with 130/143, names the signal, leaves no
-/// staging folder and keeps the earlier result.
-#[test]
-fn a_signal_at_each_stage_of_writing_stops_cleanly_and_keeps_the_old_result() {
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("out");
-    let out_s = out.display().to_string();
-    run_quick(&out, &[]);
-    for k in ["1/2", "2/2"] {
-        Command::new(binary())
-            .args([
-                "run",
-                &scenario("typical"),
-                "--careers",
-                "1000",
-                "--shard",
-                k,
-            ])
-            .args(["--quiet", "--out", &out_s])
-            .assert()
-            .success();
-    }
-    let before = snapshot(&out.join("typical"));
-    let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-    let typical = scenario("typical");
-    let p1 = out.join("typical.shard-1-of-2").display().to_string();
-    let p2 = out.join("typical.shard-2-of-2").display().to_string();
-    let merged = tmp.path().join("merged");
-    let merged_s = merged.display().to_string();
-    let cases = [
-        (
-            "careers-csv",
-            s(&[
-                "run",
-                &typical,
-                "--careers",
-                "300000",
-                "--careers-csv",
-                "--no-charts",
-            ]),
-            vec!["TERM"],
-        ),
-        (
-            "charts",
-            s(&["run", &typical, "--careers", "2000"]),
-            vec!["INT", "INT"],
-        ),
-        (
-            "commit",
-            s(&["run", &typical, "--careers", "2000"]),
-            vec!["TERM"],
-        ),
-        (
-            "charts",
-            s(&[
-                "compare",
-                &typical,
-                &scenario("relationship"),
-                "--careers",
-                "500",
-            ]),
-            vec!["INT", "INT"],
-        ),
-        (
-            "merge",
-            s(&["merge", &p1, &p2, "--out", &merged_s]),
-            vec!["TERM"],
-        ),
-        (
-            "charts",
-            s(&["merge", &p1, &p2, "--out", &merged_s]),
-            vec!["INT", "INT"],
-        ),
-    ];
-    for (stage, mut args, signals) in cases {
-        if args[0] != "merge" {
-            args.extend(s(&["--out", &out_s]));
-        }
-        args.push("--quiet".into());
-        let (code, stderr) = signalled_at(stage, &args, &signals);
-        let (want, name) = if signals[0] == "INT" {
-            (130, "interrupted by SIGINT")
-        } else {
-            (143, "interrupted by SIGTERM")
-        };
-        let what = format!("{} at {stage}", args[0]);
-        assert_eq!(code, Some(want), "{what}: {stderr}");
-        assert!(stderr.contains(name), "{what}: {stderr}");
-        assert!(!stderr.contains("panicked"), "{what}: {stderr}");
-        assert_eq!(leftovers(tmp.path()), Vec::<String>::new(), "{what}");
-        assert_eq!(snapshot(&out.join("typical")), before, "{what}");
-        assert!(!merged.join("typical").exists(), "{what}");
-    }
-}
-
-/// Defect 5: `run --careers-csv` stops promptly on SIGINT mid-simulation (it used to finish
-/// the whole simulation first), and `calibrate` stops on a doubled SIGINT without writing.
-#[test]
-fn careers_csv_and_calibrate_stop_promptly_on_a_signal_mid_simulation() {
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("out");
-    let fitted = tmp.path().join("fitted.toml");
-    let long = [
-        vec![
-            "run".to_string(),
-            scenario("typical"),
-            "--careers-csv".into(),
-            "--no-charts".into(),
-            "--out".into(),
-            out.display().to_string(),
-        ],
-        vec![
-            "calibrate".to_string(),
-            scenario("typical"),
-            "--targets".into(),
-            targets(),
-            "--out".into(),
-            fitted.display().to_string(),
-        ],
-    ];
-    for args in long {
-        let mut child = Process::new(binary())
-            .args(&args)
-            .args([
-                "--careers",
-                "100000000",
-                "--max-work",
-                "1e18",
-                "--threads",
-                "1",
-            ])
-            .arg("--quiet")
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(Duration::from_millis(800));
-        assert!(child.try_wait().unwrap().is_none(), "{args:?} ended early");
-        let sent = Instant::now();
-        for _ in 0..2 {
-            Process::new("kill")
-                .args(["-INT", &child.id().to_string()])
-                .status()
-                .unwrap();
-        }
-        let o = child.wait_with_output().unwrap();
-        let took = sent.elapsed();
-        let stderr = String::from_utf8_lossy(&o.stderr);
-        assert_eq!(o.status.code(), Some(130), "{args:?}: {stderr}");
-        assert!(stderr.contains("interrupted by SIGINT"), "{stderr}");
-        assert!(took < Duration::from_secs(10), "{args:?} took {took:?}");
-        assert_eq!(leftovers(tmp.path()), Vec::<String>::new(), "{args:?}");
-        assert!(!out.exists() || fs::read_dir(&out).unwrap().count() == 0);
-        assert!(!fitted.exists());
-    }
-}
-
-/// Defect 2: tampered partial results. `merge` used to panic (a share above 1 reaching a
-/// `clamp`) or accept contradictions (money components that do not add up to the net, counters
-/// that wrap, a sum of squares that makes the standard error 0). Now each is exit 2 naming the
-/// folder and the field, with nothing written; an edit that leaves the checksum stale is caught
-/// by the checksum.
-#[test]
-fn tampered_partials_are_refused_naming_the_folder_and_field_and_nothing_is_written() {
-    let tmp = tempfile::tempdir().unwrap();
-    let parts = tmp.path().join("parts");
-    for k in ["1/2", "2/2"] {
-        Command::new(binary())
-            .args([
-                "run",
-                &scenario("typical"),
-                "--careers",
-                "400",
-                "--shard",
-                k,
-            ])
-            .args(["--quiet", "--out"])
-            .arg(&parts)
-            .assert()
-            .success();
-    }
-    let p1 = parts.join("typical.shard-1-of-2");
-    let p2 = parts.join("typical.shard-2-of-2");
-    let pristine: Vec<_> = [&p1, &p2].iter().map(|p| snapshot(p)).collect();
-    let restore = || {
-        for (dir, files) in [&p1, &p2].iter().zip(&pristine) {
-            for (name, bytes) in files {
-                fs::write(dir.join(name), bytes).unwrap();
-            }
-        }
-    };
-    // Edit tally.json of `dir` with `edit`, then (when `reseal`) recompute the checksum as a
-    // careful forger would, so that the consistency checks themselves are exercised.
-    let tamper = |dir: &Path, edit: &dyn Fn(&mut serde_json::Value), reseal: bool| {
-        let mut tally: serde_json::Value =
-            serde_json::from_slice(&fs::read(dir.join("tally.json")).unwrap()).unwrap();
-        edit(&mut tally);
-        let bytes = serde_json::to_vec(&tally).unwrap();
-        fs::write(dir.join("tally.json"), &bytes).unwrap();
-        if reseal {
-            let text = fs::read(dir.join("scenario.toml")).unwrap();
-            let mut manifest: serde_json::Value =
-                serde_json::from_slice(&fs::read(dir.join("manifest.json")).unwrap()).unwrap();
-            manifest["checksum"] = mlm_sim::shard::checksum(&bytes, &text).into();
-            fs::write(
-                dir.join("manifest.json"),
-                serde_json::to_vec_pretty(&manifest).unwrap(),
-            )
-            .unwrap();
-        }
-    };
-    let big = |v: &mut serde_json::Value, key: &str, value: serde_json::Value| v[key] = value;
-    type Edit = Box<dyn Fn(&mut serde_json::Value)>;
-    let cases: Vec<(&str, Edit, bool, bool)> = vec![
-        (
-            "does not match the checksum",
-            Box::new(|t| t["profitable"] = (t["careers"].as_u64().unwrap() + 10).into()),
-            false,
-            false,
-        ),
-        (
-            "field `profitable`",
-            Box::new(|t| t["profitable"] = (t["careers"].as_u64().unwrap() + 10).into()),
-            true,
-            false,
-        ),
-        (
-            "field `net_cents`",
-            Box::new(|t| {
-                let c = t["commissions_cents"].as_i64().unwrap();
-                t["commissions_cents"] = (c + 10_000_000).into();
-            }),
-            true,
-            false,
-        ),
-        (
-            "field `net_sq_cents`",
-            Box::new(move |t| {
-                let n = t["careers"].as_i64().unwrap() as i128;
-                let net = t["net_cents"].as_i64().unwrap() as i128;
-                // The square of the mean times n: a standard error of exactly 0.
-                let sq = if net % n == 0 { net * net / n } else { 0 };
-                big(t, "net_sq_cents", serde_json::json!(sq as i64));
-                if net % n != 0 {
-                    big(t, "net_sq_cents", serde_json::json!(-1));
-                }
-            }),
-            true,
-            false,
-        ),
-        (
-            "field `downline_size`",
-            Box::new(|t| t["downline_size"] = (u64::MAX - 5).into()),
-            true,
-            true,
-        ),
-    ];
-    for (want, edit, reseal, both) in cases {
-        restore();
-        tamper(&p1, &*edit, reseal);
-        if both {
-            tamper(&p2, &*edit, reseal);
-        }
-        let out = tmp.path().join("merged");
-        let assert = Command::new(binary())
-            .arg("merge")
-            .args([&p1, &p2])
-            .arg("--out")
-            .arg(&out)
-            .assert()
-            .code(2);
-        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
-        assert!(stderr.contains(want), "{want}: {stderr}");
-        assert!(
-            stderr.contains("typical.shard-1-of-2") || stderr.contains("typical.shard-2-of-2"),
-            "{want}: {stderr}"
-        );
-        assert!(!stderr.contains("panicked"), "{want}: {stderr}");
-        assert!(!out.exists(), "{want}: merge wrote {}", out.display());
-    }
-    restore();
 }
