@@ -23,7 +23,7 @@ use crate::scenario::Scenario;
 /// 10^11 estimated person-months is at most a few hours on one core: the engine simulates
 /// about 6 million person-months per second per core (shipped numbers-game scenario, one
 /// thread, release build), and the estimate runs high. The shipped scenarios at their default
-/// 100,000 careers are estimated at about 4 x 10^7 (they simulate about 3 x 10^6).
+/// 100,000 careers are estimated at about 4 x 10^7 to 6 x 10^7 (they simulate about 3 x 10^6).
 pub const DEFAULT_MAX_WORK: f64 = 1e11;
 
 /// What a run is expected to cost, from the mean-field recursion.
