@@ -323,3 +323,35 @@ fn long_comparisons_that_differ_late_get_different_folders() {
     assert_eq!(folders.len(), 2, "{folders:?}");
     assert!(folders.iter().all(|f| f.len() <= 120), "{folders:?}");
 }
+
+/// Defect 7: money near the limit where amounts are clamped ($10^13; the sketch sees $10^10
+/// and more) is no longer silent: the terminal summary warns. 50 years of $10^7 a month in
+/// purchases and expenses is $1.2 x 10^10 per career.
+#[test]
+fn money_near_the_clamping_limit_is_warned_about_and_ordinary_money_is_not() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("s.toml");
+    fs::write(&file, "name = \"x\"\n").unwrap();
+    let run = |sets: &[&str]| {
+        let mut c = Command::new(binary());
+        c.arg("run")
+            .arg(&file)
+            .args(["--careers", "20", "--months", "600", "--no-charts", "--out"])
+            .arg(tmp.path().join("out"));
+        for s in sets {
+            c.args(["--set", s]);
+        }
+        let o = c.assert().success();
+        String::from_utf8_lossy(&o.get_output().stdout).into_owned()
+    };
+    let text = run(&[
+        "economics.monthly_purchase=1e7",
+        "economics.monthly_expenses=1e7",
+    ]);
+    assert!(
+        text.contains("Warning") && text.contains("20 careers have money amounts of $10^10"),
+        "{text}"
+    );
+    let text = run(&["economics.monthly_purchase=100"]);
+    assert!(!text.contains("Warning"), "{text}");
+}
