@@ -182,6 +182,11 @@ pub struct OutcomeBands {
     pub profited_small_share_ci: [f64; 2],
 }
 
+/// Whether a count is 0 (such optional fields are left out of `summary.json`).
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
 /// Everything `summary.json` holds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Summary {
@@ -249,10 +254,10 @@ pub struct Summary {
     /// it reached 1,000,000 active customers — so their income is understated.
     pub capped_careers: u64,
     /// Careers whose net income or annual commissions reached $10^10 or more, near the money
-    /// limit ($10^13) where amounts are clamped, so totals may be understated. Shown as a warning in
-    /// the terminal summary; not part of summary.json (0 for every realistic scenario).
-    #[serde(skip)]
-    #[schemars(skip)]
+    /// limit ($10^13) where amounts are clamped, so money totals and means may be understated
+    /// (count). Also a warning in the terminal summary. Written only when not 0, which it is
+    /// for every realistic scenario.
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub money_at_limit: u64,
     /// Person-months simulated, downline included.
     pub person_months: u64,

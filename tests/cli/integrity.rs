@@ -352,6 +352,12 @@ fn money_near_the_clamping_limit_is_warned_about_and_ordinary_money_is_not() {
         text.contains("Warning") && text.contains("20 careers have money amounts of $10^10"),
         "{text}"
     );
+    let json = |file: &Path| -> serde_json::Value {
+        serde_json::from_slice(&fs::read(file).unwrap()).unwrap()
+    };
+    let summary = tmp.path().join("out/x/summary.json");
+    assert_eq!(json(&summary)["money_at_limit"], 20);
     let text = run(&["economics.monthly_purchase=100"]);
     assert!(!text.contains("Warning"), "{text}");
+    assert!(json(&summary).get("money_at_limit").is_none());
 }
