@@ -9,7 +9,7 @@ use mlm_sim::calibrate::{Calibration, Request};
 use mlm_sim::export::{Input, OutputFile};
 
 use super::context::{explain_interruption, print_out, report_cleaned, RunContext};
-use super::flags::{set_overrides, SimFlags};
+use super::flags::{set_overrides, SimFlags, ThreadFlags};
 
 /// `mlm-sim calibrate`.
 #[derive(Debug, Args)]
@@ -43,9 +43,8 @@ pub struct ValidateArgs {
     /// with this file. Meant for testing that a wrong target makes validation fail.
     #[arg(long, value_name = "TARGETS.toml")]
     pub targets: Option<PathBuf>,
-    /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long, value_name = "N")]
-    pub threads: Option<usize>,
+    #[command(flatten)]
+    pub threads: ThreadFlags,
 }
 
 /// Run `mlm-sim calibrate`: validate everything, check the work of one evaluation, fit, then

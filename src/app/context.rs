@@ -64,7 +64,7 @@ impl RunContext {
     /// Build the context of `flags`: start the worker pool and route the signals.
     pub fn new(flags: &SimFlags) -> Result<RunContext> {
         Ok(RunContext {
-            pool: thread_pool(flags.threads)?,
+            pool: thread_pool(flags.threads.threads)?,
             cancel: install_signal_handlers()?,
             quiet: flags.quiet,
             max_work: flags.max_work,

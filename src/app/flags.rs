@@ -45,11 +45,7 @@ impl ScenarioFlags {
                 if v > i64::MAX as u64 {
                     bail!("--{key} {v} is too large (at most {})", i64::MAX);
                 }
-                out.push(Override {
-                    path: key.to_string(),
-                    value: toml_edit::Value::from(v as i64),
-                    text: format!("--{key} {v}"),
-                });
+                out.push(Override::integer(key, v as i64).said_as(format!("--{key} {v}")));
             }
         }
         out.extend(set_overrides(&self.set)?);
@@ -73,12 +69,19 @@ pub fn set_overrides(set: &[String]) -> Result<Vec<Override>> {
         .collect()
 }
 
-/// Flags of every command that simulates: threads, the work limit, quiet.
+/// `--threads`, for every command that runs simulations.
 #[derive(Debug, Args, Clone)]
-pub struct SimFlags {
+pub struct ThreadFlags {
     /// Worker threads (default: all cores). Results do not depend on it.
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
+}
+
+/// Flags of every command that simulates: threads, the work limit, quiet.
+#[derive(Debug, Args, Clone)]
+pub struct SimFlags {
+    #[command(flatten)]
+    pub threads: ThreadFlags,
     /// Refuse to start when a scenario is expected to simulate more than this many
     /// person-months (downline included), e.g. `--max-work 1e12`.
     #[arg(long, value_name = "PERSON_MONTHS", default_value_t = DEFAULT_MAX_WORK, value_parser = parse_max_work)]

@@ -1,5 +1,7 @@
-//! The command line, private to the binary: clap types, shared flag groups, the run context
-//! (threads, signals, progress, the work check), exit codes, and one file per command.
+//! The command line, private to the binary: flags, run context, exit codes, one file a command.
+//!
+//! Here live the clap types, the shared flag groups, the run context (threads, signals,
+//! progress, the work check) and the exit codes.
 //!
 //! The library (`mlm_sim`) cannot import anything from here, so dependencies point one way:
 //! the command line turns what was typed into the library's plain, validated settings, runs

@@ -48,11 +48,7 @@ pub struct Problem {
 }
 
 fn set_override(path: &str, v: f64) -> Override {
-    Override {
-        path: path.to_string(),
-        value: toml_edit::Value::from(v),
-        text: format!("{path}={v} (calibrate)"),
-    }
+    Override::number(path, v).said_as(format!("{path}={v} (calibrate)"))
 }
 
 impl Problem {
@@ -341,11 +337,10 @@ impl Calibration {
             req.scenario.with_file_name(format!("{stem}.fitted.toml"))
         });
         let mut base = req.overrides.clone();
-        base.push(Override {
-            path: "careers".into(),
-            value: toml_edit::Value::from(careers as i64),
-            text: format!("--careers {careers}"),
-        });
+        base.push(
+            Override::integer("careers", careers.min(i64::MAX as u64) as i64)
+                .said_as(format!("--careers {careers}")),
+        );
         let problem = Problem {
             text,
             file,

@@ -2,7 +2,7 @@
 //! inlining a chart that was already drawn as an SVG file.
 //!
 //! Both `report.html` of a run ([`super::html`]) and that of a comparison
-//! ([`crate::study::compare_html`]) are single self-contained pages: they must open offline,
+//! (`study::compare_html`) are single self-contained pages: they must open offline,
 //! from a USB stick or an e-mail attachment, so the stylesheet and the charts sit inside the
 //! page and nothing is fetched. Keeping escaping and inlining in one place means a fix to
 //! either reaches every report, and one stylesheet means the reports look alike.

@@ -52,6 +52,19 @@ impl Override {
 /// by the resolver like any other (range, form, unknown key), and `text` reads like what a user
 /// would have typed, so error messages look the same either way.
 impl Override {
+    /// `path = value` for a whole-number setting (`careers`, `months`, `seed`): exact for every
+    /// `i64`, which a float is not past 2^53.
+    pub fn integer(path: &str, value: i64) -> Override {
+        Override::from_value(path, Value::from(value))
+    }
+
+    /// The same override, described in messages as `text` (what the user typed, e.g.
+    /// `--careers 5000`, or where the value came from).
+    pub fn said_as(mut self, text: impl Into<String>) -> Override {
+        self.text = text.into();
+        self
+    }
+
     /// `path = value`: a single number (a fixed parameter, or a whole-number setting such as
     /// `months` when `value` is whole).
     pub fn number(path: &str, value: f64) -> Override {

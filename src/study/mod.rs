@@ -1,6 +1,8 @@
-//! Studies built from several simulations of the same careers: `compare` (scenarios side by
-//! side), `sweep` (one or two levers over a grid) and `sensitivity` (every pitfall lever
-//! moved down and up), plus `--precision` (stop adding careers once the answer is precise).
+//! Studies: several variants simulated on the same careers (compare, sweep, sensitivity).
+//!
+//! `compare` (scenarios side by side), `sweep` (one or two levers over a grid) and
+//! `sensitivity` (every pitfall lever moved down and up), plus `--precision` (stop adding
+//! careers once the answer is precise).
 //!
 //! All of them rest on **common random numbers**: career `k` draws its traits, its
 //! rejections, its life events and everything else from streams keyed by (seed, k, downline

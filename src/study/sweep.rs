@@ -207,16 +207,7 @@ pub fn axes(params: &[String], values: &[String], ranges: &[String]) -> Result<V
 
 /// The override that sets `key` to `v`, written so the scenario validation sees a number.
 fn set(key: &str, v: f64) -> Override {
-    let value = if v.fract() == 0.0 && v.abs() < 1e15 {
-        toml_edit::Value::from(v as i64)
-    } else {
-        toml_edit::Value::from(v)
-    };
-    Override {
-        path: key.to_string(),
-        value,
-        text: format!("--param {key}={}", short_num(v)),
-    }
+    Override::number(key, v).said_as(format!("--param {key}={}", short_num(v)))
 }
 
 /// A sweep point: one value per axis (index into each axis' values).
