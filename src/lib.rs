@@ -9,6 +9,7 @@ pub mod charts;
 pub mod engine;
 pub mod export;
 pub mod fmt;
+pub mod input;
 pub mod model;
 pub mod outcome;
 pub mod scenario;

@@ -7,8 +7,10 @@ mod cli {
     mod closed_forms;
     mod company;
     mod context;
+    mod faults;
     mod ground;
     mod hostile;
+    mod integrity;
     mod layers;
     mod levers;
     mod limits;
@@ -18,6 +20,7 @@ mod cli {
     mod serve;
     mod serve_support;
     mod shard;
+    mod signals;
     mod study;
     mod summary_schema;
     mod support;

@@ -2,12 +2,13 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Args;
 
 use mlm_sim::calibrate::{identification_path, Calibration, Request};
+use mlm_sim::export::{Input, OutputFile};
 
-use super::context::{explain_interruption, print_out, RunContext};
+use super::context::{explain_interruption, print_out, report_cleaned, RunContext};
 use super::flags::{set_overrides, SimFlags, ThreadFlags};
 
 /// `mlm-sim calibrate`.
@@ -65,6 +66,9 @@ pub struct ValidateArgs {
 /// Run `mlm-sim calibrate`: validate everything, check the work of one evaluation, fit, then
 /// write the fitted scenario in one atomic step.
 pub fn calibrate(args: CalibrateArgs) -> Result<()> {
+    // The inputs no output may overwrite (`--out` pointing at the targets file would replace
+    // it with a scenario).
+    let inputs = Input::all(&[args.scenario.clone(), args.targets.clone()]);
     let req = Request {
         scenario: args.scenario,
         targets: args.targets,
@@ -76,7 +80,9 @@ pub fn calibrate(args: CalibrateArgs) -> Result<()> {
         force: args.force,
     };
     let mut calibration = Calibration::prepare(&req)?;
+    let output = OutputFile::prepare(&calibration.out, &inputs)?;
     let ctx = RunContext::new(&args.sim)?;
+    report_cleaned(output.cleaned(), ctx.quiet);
     ctx.check_work(&[calibration.start_scenario()?])?;
     calibration.problem.cancel = Some(ctx.cancel);
     let what = "calibrating";
@@ -87,14 +93,9 @@ pub fn calibrate(args: CalibrateArgs) -> Result<()> {
     ctx.stop_if_signalled(what, &[])?;
     let out = &calibration.out;
     let table = identification_path(out);
-    mlm_sim::export::write_atomic(&table, &done.identification_csv).with_context(|| {
-        format!(
-            "cannot write the identification table to {}",
-            table.display()
-        )
-    })?;
-    mlm_sim::export::write_atomic(out, done.fitted_text.as_bytes())
-        .with_context(|| format!("cannot write the fitted scenario to {}", out.display()))?;
+    let table_output = OutputFile::prepare(&table, &inputs)?;
+    table_output.commit(&done.identification_csv)?;
+    output.commit(done.fitted_text.as_bytes())?;
     if !ctx.quiet {
         print_out(&format!(
             "{}  Fitted scenario       {}\n  Identification table  {}\n",

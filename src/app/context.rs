@@ -4,15 +4,22 @@
 //! up-front work check live here so that `run`, `merge`, `calibrate` and every study behave
 //! alike: the same limit (`--max-work`), the same exit status for the same signal (130 for
 //! Ctrl-C, 143 for SIGTERM), and nothing half-written when stopped.
+//!
+//! Exit statuses (docs/limits.md lists them for users): 0 success (a closed stdout pipe is
+//! success, as in ripgrep), 1 failed validation checks, 2 bad input (files, flags, paths that
+//! may not be written), 74 a runtime I/O failure while writing results or stdout (disk full;
+//! `EX_IOERR` of sysexits.h), 128 + N stopped by signal N.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use mlm_sim::engine::{self, Hooks};
+use mlm_sim::export::WriteFailed;
 use mlm_sim::model::estimate::{self, WorkEstimate};
 use mlm_sim::scenario::Scenario;
 
@@ -22,11 +29,24 @@ use super::flags::SimFlags;
 pub const EXIT_BAD_INPUT: u8 = 2;
 /// Exit status of `validate` when a check fails.
 pub const EXIT_CHECKS_FAILED: u8 = 1;
+/// Exit status for a runtime I/O failure (disk full, stdout full): the input was fine, the
+/// machine was not. `EX_IOERR` of sysexits.h.
+pub const EXIT_IO_FAILURE: u8 = 74;
+
+/// A repeated signal within this time of the first is the same request (GNU `timeout` sends
+/// its signal to the process and to its group, so a program gets it twice); a later one
+/// means "stop now, whatever it leaves" and exits at once. Leftover staging folders of such a
+/// forced exit are removed by the next writer (see `mlm_sim::export::staging`).
+const REPEAT_GRACE: Duration = Duration::from_secs(2);
 
 /// Which signal stopped the run (0 = none yet); set from the signal handler.
 static STOP_SIGNAL: AtomicUsize = AtomicUsize::new(0);
 /// Set by SIGINT or SIGTERM; the engine checks it between cohorts.
 static CANCEL: AtomicBool = AtomicBool::new(false);
+/// Set [`REPEAT_GRACE`] after the first signal: a signal then exits at once.
+static FORCE_EXIT: AtomicBool = AtomicBool::new(false);
+/// Set once a write to stdout met a closed pipe: later output is dropped silently.
+static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
 
 /// Everything a simulating command runs with.
 pub struct RunContext {
@@ -184,9 +204,10 @@ impl StoppedBySignal {
 }
 
 /// Route SIGINT (Ctrl-C) and SIGTERM to the cancel flag, once per process, so the engine stops
-/// between cohorts and output staging folders are removed as the run unwinds. A second signal
-/// while stopping exits at once (128 + signal), in case something hangs.
-fn install_signal_handlers() -> Result<&'static AtomicBool> {
+/// between cohorts and output staging folders are removed as the run unwinds. A repeat of the
+/// signal within [`REPEAT_GRACE`] is the same request; a later one exits at once (128 +
+/// signal), in case something hangs.
+pub fn install_signal_handlers() -> Result<&'static AtomicBool> {
     use signal_hook::consts::{SIGINT, SIGTERM};
     static INSTALLED: std::sync::OnceLock<std::result::Result<(), String>> =
         std::sync::OnceLock::new();
@@ -194,18 +215,70 @@ fn install_signal_handlers() -> Result<&'static AtomicBool> {
         .get_or_init(|| {
             for sig in [SIGINT, SIGTERM] {
                 // Order matters: the shutdown check must see the flag before this signal sets it.
-                signal_hook::flag::register_conditional_shutdown(sig, 128 + sig, &CANCEL)
+                signal_hook::flag::register_conditional_shutdown(sig, 128 + sig, &FORCE_EXIT)
                     .and_then(|_| {
                         signal_hook::flag::register_usize(sig, &STOP_SIGNAL, sig as usize)
                     })
                     .and_then(|_| signal_hook::flag::register(sig, &CANCEL))
                     .map_err(|e| format!("cannot install the handler for signal {sig}: {e}"))?;
             }
+            // Arms the forced exit a grace period after the first signal. A thread, not the
+            // handler, keeps the time: a signal handler may only touch atomics.
+            std::thread::Builder::new()
+                .name("signal-grace".into())
+                .spawn(|| {
+                    while !CANCEL.load(Ordering::SeqCst) {
+                        std::thread::sleep(Duration::from_millis(20));
+                    }
+                    std::thread::sleep(REPEAT_GRACE);
+                    FORCE_EXIT.store(true, Ordering::SeqCst);
+                })
+                .map_err(|e| format!("cannot start the signal thread: {e}"))?;
             Ok(())
         })
         .clone()
         .map_err(anyhow::Error::msg)?;
     Ok(&CANCEL)
+}
+
+/// Fail with the signal's exit status when a signal arrived, for commands without a
+/// [`RunContext`] (`merge`).
+pub fn stop_if_cancelled(cancel: &AtomicBool, what: &str, kept: &[PathBuf]) -> Result<()> {
+    if cancel.load(Ordering::SeqCst) {
+        return Err(interrupted(what, kept));
+    }
+    Ok(())
+}
+
+/// Tell the user (unless quiet) which staging leftovers of dead writers were removed.
+pub fn report_cleaned(cleaned: &[PathBuf], quiet: bool) {
+    if quiet {
+        return;
+    }
+    for path in cleaned {
+        eprint_safe(&format!(
+            "note: removed {}, left behind by an mlm-sim run that was killed\n",
+            display_path(path)
+        ));
+    }
+}
+
+/// Fault injection for the test suite: when the environment variable `MLM_SIM_PAUSE_AT` names
+/// `stage`, say so on stderr and wait (at most a minute) for a signal, once per process, so a
+/// test can deliver a signal exactly at that stage. Stages: `careers-csv`, `charts`, `merge`,
+/// `commit`. Harmless when unset.
+pub fn pause_point(stage: &str) {
+    static PAUSED: AtomicBool = AtomicBool::new(false);
+    if std::env::var_os("MLM_SIM_PAUSE_AT").is_none_or(|v| v != stage)
+        || PAUSED.swap(true, Ordering::SeqCst)
+    {
+        return;
+    }
+    eprint_safe(&format!("mlm-sim: paused at {stage} (MLM_SIM_PAUSE_AT)\n"));
+    let started = std::time::Instant::now();
+    while !CANCEL.load(Ordering::SeqCst) && started.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
 }
 
 /// The signal that stopped the run, and its name.
@@ -250,20 +323,23 @@ pub fn display_path(p: &Path) -> String {
 
 /// The exit status for `err`, after printing what the user needs: 128 + signal for a run
 /// stopped by a signal, 1 for failed validation checks, 0 for a closed output pipe (as
-/// ripgrep does), [`EXIT_BAD_INPUT`] for everything else.
+/// ripgrep does), [`EXIT_IO_FAILURE`] for a runtime failure to write results or stdout,
+/// [`EXIT_BAD_INPUT`] for everything else.
 pub fn exit_code_for(err: &anyhow::Error) -> u8 {
     if let Some(stopped) = err.downcast_ref::<StoppedBySignal>() {
-        eprintln!("{stopped}");
+        eprint_safe(&format!("{stopped}\n"));
         return stopped.exit_code();
     }
     if err.downcast_ref::<engine::Interrupted>().is_some() {
         // Every command stops only through the signal handlers, so the signal is known.
         let (signal, name) = stop_signal();
-        eprintln!("interrupted by {name}: no results were written; earlier results are untouched");
+        eprint_safe(&format!(
+            "interrupted by {name}: no results were written; earlier results are untouched\n"
+        ));
         return (128 + signal) as u8;
     }
     if let Some(failed) = err.downcast_ref::<mlm_sim::validate::ChecksFailed>() {
-        eprintln!("validation failed: {failed}");
+        eprint_safe(&format!("validation failed: {failed}\n"));
         return EXIT_CHECKS_FAILED;
     }
     if let Some(io) = err.downcast_ref::<std::io::Error>() {
@@ -271,16 +347,61 @@ pub fn exit_code_for(err: &anyhow::Error) -> u8 {
             return 0;
         }
     }
-    eprintln!("error: {err:#}");
+    eprint_safe(&format!("error: {err:#}\n"));
+    if err.downcast_ref::<WriteFailed>().is_some() {
+        return EXIT_IO_FAILURE;
+    }
     EXIT_BAD_INPUT
 }
 
-/// Write `text` to stdout; a closed pipe (`| head`) comes back as an I/O error that
-/// [`exit_code_for`] treats as a quiet exit rather than a panic.
+/// Write `text` to stderr, ignoring failure (`2>/dev/full`): there is nowhere left to report
+/// it, and `eprintln!` would panic.
+pub fn eprint_safe(text: &str) {
+    use std::io::Write as _;
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(text.as_bytes());
+    let _ = err.flush();
+}
+
+/// Write `text` to stdout. A closed pipe (`| head`) is not an error: the text is dropped, the
+/// command goes on writing its results, and the exit status stays 0 (as ripgrep). Any other
+/// failure (`> /dev/full`) is a [`WriteFailed`] naming standard output.
 pub fn print_out(text: &str) -> Result<()> {
     use std::io::Write as _;
+    if STDOUT_CLOSED.load(Ordering::Relaxed) {
+        return Ok(());
+    }
     let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())?;
-    out.flush()?;
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+            STDOUT_CLOSED.store(true, Ordering::Relaxed);
+            Ok(())
+        }
+        Err(e) => Err(mlm_sim::export::staging::write_failed(
+            e,
+            "cannot write to standard output (disk full?)".to_string(),
+        )),
+    }
+}
+
+/// Write `files` into the staging folder `out`, one by one, stopping with
+/// [`engine::Interrupted`] as soon as a signal arrives: drawing and writing the charts of a
+/// large study takes long enough that Ctrl-C must not wait for it. The `charts` pause point
+/// sits before the first chart file.
+pub fn write_staged<'a>(
+    out: &mlm_sim::export::OutputDir,
+    files: impl IntoIterator<Item = (&'a str, &'a [u8])>,
+    cancel: &AtomicBool,
+) -> Result<()> {
+    for (name, bytes) in files {
+        if name.ends_with(".png") || name.ends_with(".svg") {
+            pause_point("charts");
+        }
+        if cancel.load(Ordering::SeqCst) {
+            return Err(engine::Interrupted.into());
+        }
+        out.write(name, bytes)?;
+    }
     Ok(())
 }

@@ -1,14 +1,16 @@
 //! `run` (one process or one shard of a cluster job) and `merge`.
 
 use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use clap::Args;
 
 use mlm_sim::engine;
 use mlm_sim::export::csv::CareersCsv;
-use mlm_sim::export::{self, unique_slugs, ExportOptions, OutputDir};
+use mlm_sim::export::staging::write_failed;
+use mlm_sim::export::{self, unique_slugs, ExportOptions, Input, OutputDir};
 use mlm_sim::model::Model;
 use mlm_sim::outcome::CareerOutcome;
 use mlm_sim::scenario::Scenario;
@@ -18,7 +20,10 @@ use mlm_sim::study::precision;
 use mlm_sim::summary::Summary;
 use mlm_sim::world;
 
-use super::context::{display_path, explain_interruption, print_out, RunContext};
+use super::context::{
+    display_path, explain_interruption, install_signal_handlers, pause_point, print_out,
+    report_cleaned, stop_if_cancelled, write_staged, RunContext,
+};
 use super::flags::{ChartFlags, OutFlags, ScenarioFlags, SimFlags};
 
 /// `mlm-sim run`.
@@ -93,10 +98,14 @@ pub fn run(args: RunArgs) -> Result<()> {
     }
     let options = args.charts.export_options();
     // Prepare every output folder before any work, so a bad path fails at once.
+    let inputs = Input::all(&args.scenarios);
     let outputs = unique_slugs(&scenarios)
         .iter()
-        .map(|slug| OutputDir::create(&args.out.out.join(slug)))
+        .map(|slug| OutputDir::create_guarded(&args.out.out.join(slug), &inputs))
         .collect::<Result<Vec<_>>>()?;
+    for out in &outputs {
+        report_cleaned(out.cleaned(), ctx.quiet);
+    }
     let mut done: Vec<PathBuf> = Vec::new();
     for (scenario, out) in scenarios.iter().zip(outputs) {
         let what = format!("simulating \"{}\"", scenario.name);
@@ -131,8 +140,10 @@ pub fn run(args: RunArgs) -> Result<()> {
         if let Some(stopped) = &stopped {
             scenario.careers = stopped.careers;
         }
-        let summary = stage_results(&scenario, &tally, &out, &options)?;
+        let summary = stage_results(&scenario, &tally, &out, &options, ctx.cancel)
+            .map_err(|e| explain_interruption(e, &what, &done))?;
         // A signal after the last cohort: still not committed, so nothing changes.
+        pause_point("commit");
         ctx.stop_if_signalled(&what, &done)?;
         let dir = out.commit()?;
         done.push(dir.clone());
@@ -164,25 +175,33 @@ fn simulate_with_careers_csv(
     let model = Model::new(scenario);
     let name = CareersCsv::<std::fs::File>::FILE_NAME;
     let shown = out.final_path().join(name);
-    let cannot = || {
-        format!(
-            "cannot write {} (disk full or no permission?)",
-            shown.display()
+    let cannot = |e: std::io::Error| {
+        write_failed(
+            e,
+            format!(
+                "cannot write {} (disk full or no permission?)",
+                shown.display()
+            ),
         )
     };
-    let file = std::fs::File::create(out.staging_path().join(name)).with_context(cannot)?;
+    let file = std::fs::File::create(out.staging_path().join(name)).map_err(cannot)?;
     let mut table = CareersCsv::new(std::io::BufWriter::new(file), &model.varying_ids())
-        .with_context(cannot)?;
-    let mut sink = |records: &[CareerOutcome]| table.write(records).map_err(std::io::Error::other);
+        .map_err(|e| cannot(std::io::Error::other(e)))?;
+    let mut sink = |records: &[CareerOutcome]| {
+        table.write(records).map_err(std::io::Error::other)?;
+        pause_point("careers-csv");
+        Ok(())
+    };
     let tally = ctx
         .simulate(scenario.careers, &scenario.name, |hooks| {
             engine::run_with_records(scenario, &model, 0..scenario.careers, hooks, &mut sink)
         })
-        .with_context(cannot)??;
+        .map_err(cannot)??;
     table
         .finish()
+        .map_err(std::io::Error::other)
         .and_then(|w| w.into_inner().map_err(|e| e.into_error()))
-        .with_context(cannot)?;
+        .map_err(cannot)?;
     Ok(tally)
 }
 
@@ -190,17 +209,22 @@ fn simulate_with_careers_csv(
 /// (nothing is visible until the folder is committed).
 ///
 /// `run` and `merge` both end here, which is why a merged study's files are byte-identical to
-/// a single run's: the same (scenario, tally) goes through the same exporters.
+/// a single run's: the same (scenario, tally) goes through the same exporters. Stops with
+/// [`engine::Interrupted`] between files once `cancel` is set.
 fn stage_results(
     scenario: &Scenario,
     tally: &Tally,
     out: &OutputDir,
     options: &ExportOptions,
+    cancel: &AtomicBool,
 ) -> Result<Summary> {
     let summary = Summary::new(scenario, tally);
-    for file in export::render_results(&summary, options)? {
-        out.write(&file.name, &file.bytes)?;
-    }
+    let files = export::render_results(&summary, options)?;
+    write_staged(
+        out,
+        files.iter().map(|f| (f.name.as_str(), f.bytes.as_slice())),
+        cancel,
+    )?;
     Ok(summary)
 }
 
@@ -220,8 +244,10 @@ fn run_shard(args: &RunArgs, shard: shard::Shard) -> Result<()> {
         .map(|slug| args.out.out.join(shard.dir_name(slug)))
         .collect();
     // Fail on an unusable output folder before any work.
+    let inputs = Input::all(&args.scenarios);
     for dir in &dirs {
-        drop(OutputDir::create(dir)?);
+        let out = OutputDir::create_guarded(dir, &inputs)?;
+        report_cleaned(out.cleaned(), ctx.quiet);
     }
     let mut done: Vec<PathBuf> = Vec::new();
     for (l, dir) in loaded.iter().zip(&dirs) {
@@ -273,6 +299,7 @@ fn run_shard(args: &RunArgs, shard: shard::Shard) -> Result<()> {
 /// Run `mlm-sim merge`: check partial results, add them up, and write what a single run
 /// would have.
 pub fn merge(args: MergeArgs) -> Result<()> {
+    let cancel = install_signal_handlers()?;
     if args
         .partials
         .iter()
@@ -287,8 +314,22 @@ pub fn merge(args: MergeArgs) -> Result<()> {
         .map(|d| shard::read_partial(d))
         .collect::<Result<Vec<_>>>()?;
     let (scenario, tally) = shard::merge(partials)?;
-    let out = OutputDir::create(&args.out.out.join(scenario.slug()))?;
-    let summary = stage_results(&scenario, &tally, &out, &args.charts.export_options())?;
+    let out = OutputDir::create_guarded(
+        &args.out.out.join(scenario.slug()),
+        &Input::all(&args.partials),
+    )?;
+    report_cleaned(out.cleaned(), args.quiet);
+    let what = "merging";
+    let summary = stage_results(
+        &scenario,
+        &tally,
+        &out,
+        &args.charts.export_options(),
+        cancel,
+    )
+    .map_err(|e| explain_interruption(e, what, &[]))?;
+    pause_point("merge");
+    stop_if_cancelled(cancel, what, &[])?;
     let dir = out.commit()?;
     if !args.quiet {
         print_out(&format!(

@@ -9,14 +9,17 @@ use anyhow::{Context, Result};
 use clap::Args;
 
 use mlm_sim::calibrate::Metric;
-use mlm_sim::export::OutputDir;
+use mlm_sim::export::{Input, OutputDir};
 use mlm_sim::study::compare::CompareStudy;
 use mlm_sim::study::morris::MorrisStudy;
 use mlm_sim::study::sensitivity::{parse_delta, SensitivityStudy};
 use mlm_sim::study::sweep::{axes, SweepStudy};
 use mlm_sim::study::{self, precision, Study};
 
-use super::context::{display_path, explain_interruption, print_out, RunContext};
+use super::context::{
+    display_path, explain_interruption, pause_point, print_out, report_cleaned, write_staged,
+    RunContext,
+};
 use super::flags::{ChartFlags, OutFlags, ScenarioFlags, SimFlags};
 
 /// Flags every study command shares.
@@ -117,7 +120,7 @@ fn parse_metric(text: &str) -> Result<Metric, String> {
 pub fn compare(args: CompareArgs) -> Result<()> {
     let scenarios = args.study.scenario.load(&args.scenarios)?;
     let study = CompareStudy::new(scenarios, args.precision)?;
-    run_study(&study, &args.study)
+    run_study(&study, &args.study, &args.scenarios)
 }
 
 /// Run `mlm-sim sweep`.
@@ -126,7 +129,7 @@ pub fn sweep(args: SweepArgs) -> Result<()> {
     let (text, file) = read_scenario(&args.scenario)?;
     let base = args.study.scenario.overrides()?;
     let study = SweepStudy::new(&text, &file, &base, axes, args.precision)?;
-    run_study(&study, &args.study)
+    run_study(&study, &args.study, std::slice::from_ref(&args.scenario))
 }
 
 /// Run `mlm-sim sensitivity`.
@@ -140,7 +143,7 @@ pub fn sensitivity(args: SensitivityArgs) -> Result<()> {
             }
             let study =
                 SensitivityStudy::new(&text, &file, &base, args.delta)?.with_metric(args.metric);
-            run_study(&study, &args.study)
+            run_study(&study, &args.study, std::slice::from_ref(&args.scenario))
         }
         Method::Morris => {
             let study = MorrisStudy::new(
@@ -151,7 +154,7 @@ pub fn sensitivity(args: SensitivityArgs) -> Result<()> {
                 args.trajectories.unwrap_or(DEFAULT_TRAJECTORIES),
                 args.metric,
             )?;
-            run_study(&study, &args.study)
+            run_study(&study, &args.study, std::slice::from_ref(&args.scenario))
         }
     }
 }
@@ -159,18 +162,24 @@ pub fn sensitivity(args: SensitivityArgs) -> Result<()> {
 /// A scenario file's text and its name for messages.
 fn read_scenario(path: &std::path::Path) -> Result<(String, String)> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("invalid scenario {file}: cannot read the file"))?;
+    let text =
+        mlm_sim::input::read_text_capped(path, mlm_sim::input::MAX_SCENARIO_BYTES, "scenario")
+            .with_context(|| format!("invalid scenario {file}: cannot read the file"))?;
     Ok((text, file))
 }
 
 /// The pipeline of every study: check the work, prepare the folder (a bad path fails before
-/// any simulation), simulate all variants side by side, write the files in one commit, print.
-fn run_study(study: &dyn Study, flags: &StudyFlags) -> Result<()> {
+/// any simulation; `inputs` are the scenario files, which the folder may not hold), simulate
+/// all variants side by side, write the files in one commit, print.
+fn run_study(study: &dyn Study, flags: &StudyFlags, inputs: &[PathBuf]) -> Result<()> {
     let ctx = RunContext::new(&flags.sim)?;
     let scenarios = study.scenarios();
     ctx.check_work(scenarios)?;
-    let out = OutputDir::create(&flags.out.out.join(study.folder_name()))?;
+    let out = OutputDir::create_guarded(
+        &flags.out.out.join(study.folder_name()),
+        &Input::all(inputs),
+    )?;
+    report_cleaned(out.cleaned(), ctx.quiet);
     let total = scenarios[0].careers * scenarios.len() as u64;
     let what = format!("simulating the study {}", study.folder_name());
     let simulated = ctx
@@ -182,9 +191,13 @@ fn run_study(study: &dyn Study, flags: &StudyFlags) -> Result<()> {
         &simulated.stopped,
         flags.charts.chart_set().as_ref(),
     )?;
-    for (name, bytes) in &report.files {
-        out.write(name, bytes)?;
-    }
+    write_staged(
+        &out,
+        report.files.iter().map(|(n, b)| (n.as_str(), b.as_slice())),
+        ctx.cancel,
+    )
+    .map_err(|e| explain_interruption(e, &what, &[]))?;
+    pause_point("commit");
     ctx.stop_if_signalled(&what, &[])?;
     let dir = out.commit()?;
     if !ctx.quiet {

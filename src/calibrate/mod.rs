@@ -320,8 +320,12 @@ impl Calibration {
     /// free keys, output folder) before anything is simulated.
     pub fn prepare(req: &Request) -> Result<Calibration> {
         let file = req.scenario.display().to_string();
-        let text = std::fs::read_to_string(&req.scenario)
-            .with_context(|| format!("{file}: cannot read the scenario file"))?;
+        let text = crate::input::read_text_capped(
+            &req.scenario,
+            crate::input::MAX_SCENARIO_BYTES,
+            "scenario",
+        )
+        .with_context(|| format!("{file}: cannot read the scenario file"))?;
         let targets = Targets::load(&req.targets)?;
         targets.require_free_keys()?;
         let (independent, why) = targets.independent_fitted();

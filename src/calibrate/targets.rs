@@ -264,8 +264,9 @@ impl Targets {
     /// Read and validate a targets file.
     pub fn load(path: &Path) -> Result<Targets> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("{file}: cannot read the targets file"))?;
+        let text =
+            crate::input::read_text_capped(path, crate::input::MAX_SCENARIO_BYTES, "targets")
+                .with_context(|| format!("{file}: cannot read the targets file"))?;
         Targets::parse(&text, &file)
     }
 

@@ -163,6 +163,11 @@ pub fn run_with_records(
             .fold(
                 || (Tally::for_scenario(scenario), model.workspace()),
                 |(mut tally, mut ws), (records, cohort)| {
+                    // Checked per cohort, not only per block: a block of a deep downline can
+                    // take many seconds, and Ctrl-C must not wait for it.
+                    if hooks.cancel.load(Ordering::Relaxed) {
+                        return (tally, ws);
+                    }
                     let before = tally.careers;
                     records.reserve(cohort_size as usize);
                     run_cohort(
@@ -186,6 +191,9 @@ pub fn run_with_records(
                     a
                 },
             );
+        if hooks.cancel.load(Ordering::Relaxed) {
+            return Ok(Err(Interrupted));
+        }
         total.merge(&block);
         for records in &slots {
             sink(records)?;

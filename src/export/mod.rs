@@ -3,7 +3,9 @@
 //! Every file of a run is first written into a hidden staging folder next to the final one.
 //! Only when all files are complete is the staging folder swapped in for the old result
 //! folder, so an interrupted or failed run never leaves a half-written result that looks
-//! finished, and an earlier complete result survives a failed run untouched.
+//! finished, and an earlier complete result survives a failed run untouched. [`staging`] is
+//! the one safe writer every output path goes through (what may be replaced, leftovers of
+//! dead writers, concurrent writers).
 
 pub mod charts;
 pub mod csv;
@@ -11,12 +13,11 @@ pub mod html;
 pub mod html_page;
 pub mod income_disclosure;
 pub mod json;
+pub mod staging;
 
-use std::fs;
-use std::io;
-use std::path::{Path, PathBuf};
+pub use staging::{Input, OutputDir, OutputFile, WriteFailed};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 use crate::summary::Summary;
 
@@ -26,129 +27,6 @@ pub trait Exporter {
     fn file_name(&self) -> &str;
     /// The file's bytes.
     fn render(&self, summary: &Summary) -> Result<Vec<u8>>;
-}
-
-/// A result folder being written: files go to a staging folder until [`OutputDir::commit`].
-#[derive(Debug)]
-pub struct OutputDir {
-    final_dir: PathBuf,
-    staging: PathBuf,
-    committed: bool,
-}
-
-impl OutputDir {
-    /// Prepare `final_dir` for writing. Fails at once (before any simulation) when the parent
-    /// cannot be created or written, or when `final_dir` exists and is not a folder.
-    pub fn create(final_dir: &Path) -> Result<OutputDir> {
-        let parent = final_dir
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        fs::create_dir_all(parent)
-            .with_context(|| format!("cannot create the output folder {}", parent.display()))?;
-        if final_dir.exists() && !final_dir.is_dir() {
-            anyhow::bail!(
-                "cannot write results to {}: it exists and is not a folder",
-                final_dir.display()
-            );
-        }
-        let name = final_dir
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "result".into());
-        let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
-        if staging.exists() {
-            fs::remove_dir_all(&staging).ok();
-        }
-        fs::create_dir(&staging)
-            .with_context(|| format!("cannot write to the output folder {}", parent.display()))?;
-        Ok(OutputDir {
-            final_dir: final_dir.to_path_buf(),
-            staging,
-            committed: false,
-        })
-    }
-
-    /// The folder results will be in once committed.
-    pub fn final_path(&self) -> &Path {
-        &self.final_dir
-    }
-
-    /// The staging folder (for writers that stream into a file).
-    pub fn staging_path(&self) -> &Path {
-        &self.staging
-    }
-
-    /// Write one complete file into the staging folder.
-    pub fn write(&self, name: &str, bytes: &[u8]) -> Result<()> {
-        let path = self.staging.join(name);
-        fs::write(&path, bytes).with_context(|| {
-            format!(
-                "cannot write {} (disk full or no permission?)",
-                self.final_dir.join(name).display()
-            )
-        })
-    }
-
-    /// Swap the staging folder in for the final folder.
-    pub fn commit(mut self) -> Result<PathBuf> {
-        let old = self.final_dir.with_file_name(format!(
-            ".{}.old-{}",
-            self.dir_name(),
-            std::process::id()
-        ));
-        let had_old = self.final_dir.exists();
-        if had_old {
-            fs::rename(&self.final_dir, &old).with_context(|| {
-                format!(
-                    "cannot replace the old results in {}",
-                    self.final_dir.display()
-                )
-            })?;
-        }
-        if let Err(e) = fs::rename(&self.staging, &self.final_dir) {
-            if had_old {
-                let _ = fs::rename(&old, &self.final_dir);
-            }
-            return Err(e)
-                .with_context(|| format!("cannot move results into {}", self.final_dir.display()));
-        }
-        if had_old {
-            let _ = fs::remove_dir_all(&old);
-        }
-        self.committed = true;
-        Ok(self.final_dir.clone())
-    }
-
-    fn dir_name(&self) -> String {
-        self.final_dir
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "result".into())
-    }
-}
-
-impl Drop for OutputDir {
-    fn drop(&mut self) {
-        if !self.committed {
-            let _ = fs::remove_dir_all(&self.staging);
-        }
-    }
-}
-
-/// Write `bytes` to `path` atomically: to a temporary name beside it, then rename.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let tmp = path.with_file_name(format!(
-        ".{}.tmp-{}",
-        path.file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-        std::process::id()
-    ));
-    fs::write(&tmp, bytes)?;
-    fs::rename(&tmp, path).inspect_err(|_| {
-        let _ = fs::remove_file(&tmp);
-    })
 }
 
 /// What a run writes besides the tables: the chart options from the command line.
@@ -243,30 +121,4 @@ pub fn unique_slugs(scenarios: &[crate::scenario::Scenario]) -> Vec<String> {
         used.push(slug);
     }
     used
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn uncommitted_output_leaves_nothing_and_commit_replaces_whole_folder() {
-        let tmp = tempfile::tempdir().unwrap();
-        let target = tmp.path().join("res");
-        fs::create_dir(&target).unwrap();
-        fs::write(target.join("stale.txt"), b"old").unwrap();
-        {
-            let out = OutputDir::create(&target).unwrap();
-            out.write("a.txt", b"new").unwrap();
-            // dropped without commit
-        }
-        assert!(target.join("stale.txt").exists());
-        assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 1);
-        let out = OutputDir::create(&target).unwrap();
-        out.write("a.txt", b"new").unwrap();
-        out.commit().unwrap();
-        assert!(!target.join("stale.txt").exists());
-        assert_eq!(fs::read(target.join("a.txt")).unwrap(), b"new");
-        assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 1);
-    }
 }

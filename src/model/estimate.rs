@@ -11,7 +11,9 @@
 //! life events) and the deterministic inactivity rule ending careers. The motivation-driven
 //! quits (rejection burnout, disillusionment) and financial-loss quits are ignored, and so is
 //! the fading of follow-through, so the estimate errs high: a scenario it accepts will not do
-//! much more work than estimated, on average.
+//! much more work than estimated, on average. Drawn parameters are averaged over sampled
+//! people, clamped as the model clamps them, with a margin for the sampling error (see
+//! `drawn_upper_bound`), so a distribution cannot hide work behind its mean.
 
 use super::Derived;
 use crate::scenario::Scenario;
@@ -21,7 +23,7 @@ use crate::scenario::Scenario;
 /// 10^11 estimated person-months is at most a few hours on one core: the engine simulates
 /// about 6 million person-months per second per core (shipped numbers-game scenario, one
 /// thread, release build), and the estimate runs high. The shipped scenarios at their default
-/// 100,000 careers are estimated at about 4 x 10^7 (they simulate about 3 x 10^6).
+/// 100,000 careers are estimated at about 4 x 10^7 to 6 x 10^7 (they simulate about 3 x 10^6).
 pub const DEFAULT_MAX_WORK: f64 = 1e11;
 
 /// What a run is expected to cost, from the mean-field recursion.
@@ -57,16 +59,21 @@ impl WorkEstimate {
 /// `N[l+1](t) = sum over s <= t of N[l](s) x j(t - s)`, with `N[0]` one person in month 0, and
 /// the work is `sum over l, s of N[l](s) x sum over tau < months - s of S(tau)`.
 pub fn expected_work(scenario: &Scenario) -> WorkEstimate {
-    let d = Derived::from_traits(&scenario.base_traits());
     let months = scenario.months as usize;
-    let (survival, joins) = mean_field_person(&d, months, scenario.inactive_months);
+    let (survival, kernel) = if scenario.varying().is_empty() {
+        let d = Derived::from_traits(&scenario.base_traits());
+        let (survival, joins) = mean_field_person(&d, months, scenario.inactive_months);
+        // kernel[tau]: expected recruits in month tau after joining (alive and recruiting).
+        let kernel: Vec<f64> = survival.iter().zip(&joins).map(|(s, j)| s * j).collect();
+        (survival, kernel)
+    } else {
+        drawn_upper_bound(scenario, months)
+    };
     // worked[h]: expected person-months of someone with h months left before the horizon.
     let mut worked = vec![0.0; months + 1];
     for h in 1..=months {
         worked[h] = worked[h - 1] + survival[h - 1];
     }
-    // kernel[tau]: expected recruits in month tau after joining (alive and recruiting).
-    let kernel: Vec<f64> = survival.iter().zip(&joins).map(|(s, j)| s * j).collect();
     let recruits_per_person = kernel.iter().sum();
 
     let mut level = vec![0.0; months];
@@ -102,6 +109,63 @@ pub fn expected_work(scenario: &Scenario) -> WorkEstimate {
             person_months
         },
     }
+}
+
+/// People drawn to average over when parameters are drawn per person.
+const DRAWN_PEOPLE: u64 = 512;
+
+/// Standard errors added to each averaged month, so that the sampling error of the average
+/// cannot turn the estimate into an under-estimate.
+const DRAWN_MARGIN_SE: f64 = 4.0;
+
+/// Survival and recruiting kernel per month after joining, averaged over people whose drawn
+/// parameters are sampled and clamped exactly as the model does, plus a margin of
+/// [`DRAWN_MARGIN_SE`] standard errors.
+///
+/// Why not the parameters' means: a distribution is clamped to its key's range after drawing,
+/// so `join_probability = { normal = [0, 1e9] }` has a mean of 0 but draws 1 half the time
+/// (the old estimate was 21,700 times too low), and the work is convex in the recruiting
+/// parameters, so even an unclamped mean under-estimates it (Jensen). Every person draws
+/// independently, so the expected level sizes follow from the *average* kernel: that is what
+/// the recursion needs, and averaging is exact for it.
+fn drawn_upper_bound(scenario: &Scenario, months: usize) -> (Vec<f64>, Vec<f64>) {
+    use super::rng::{stream, Purpose};
+    let base = scenario.base_traits();
+    let varying = scenario.varying();
+    let mut sum_s = vec![0.0; months];
+    let mut sum_s2 = vec![0.0; months];
+    let mut sum_k = vec![0.0; months];
+    let mut sum_k2 = vec![0.0; months];
+    for person in 0..DRAWN_PEOPLE {
+        let mut traits = base;
+        // A stream of its own: the estimate never shares draws with a simulated career.
+        let mut rng = stream(0x6573_7469_6d61_7465 ^ person, Purpose::Traits);
+        for (id, dist) in &varying {
+            let (lo, hi) = (id.spec().min, id.spec().max);
+            let v = dist.sample(&mut rng);
+            traits.set(*id, if v.is_nan() { lo } else { v.clamp(lo, hi) });
+        }
+        let d = Derived::from_traits(&traits);
+        let (survival, joins) = mean_field_person(&d, months, scenario.inactive_months);
+        for tau in 0..months {
+            let k = survival[tau] * joins[tau];
+            sum_s[tau] += survival[tau];
+            sum_s2[tau] += survival[tau] * survival[tau];
+            sum_k[tau] += k;
+            sum_k2[tau] += k * k;
+        }
+    }
+    let n = DRAWN_PEOPLE as f64;
+    let upper = |sum: f64, sum2: f64| {
+        let mean = sum / n;
+        let var = ((sum2 / n - mean * mean) * n / (n - 1.0)).max(0.0);
+        mean + DRAWN_MARGIN_SE * (var / n).sqrt()
+    };
+    let survival = (0..months)
+        .map(|t| upper(sum_s[t], sum_s2[t]).min(1.0))
+        .collect();
+    let kernel = (0..months).map(|t| upper(sum_k[t], sum_k2[t])).collect();
+    (survival, kernel)
 }
 
 /// Survival (share still working at the start of each month after joining) and expected joins
@@ -144,6 +208,7 @@ mod tests {
     use crate::engine::{self, Hooks};
     use crate::model::Model;
     use crate::scenario::{parse, Override};
+    use proptest::prelude::*;
     use std::sync::atomic::AtomicBool;
 
     fn scenario(text: &str) -> Scenario {
@@ -209,6 +274,108 @@ mod tests {
         };
         let t = engine::run(&s, &m, 0..s.careers, &h).unwrap();
         assert_eq!(t.person_months as f64, samples.iter().sum::<f64>());
+    }
+
+    /// Simulated mean person-months per career of `s` and its standard error.
+    fn simulated_per_career(s: &Scenario) -> (f64, f64) {
+        let m = Model::new(s);
+        let mut ws = m.workspace();
+        let samples: Vec<f64> = (0..s.careers)
+            .map(|i| m.career(i, &mut ws).person_months as f64)
+            .collect();
+        let n = samples.len() as f64;
+        let mean = samples.iter().sum::<f64>() / n;
+        let var = samples.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
+        (mean, (var / n).sqrt())
+    }
+
+    #[test]
+    fn a_distribution_clamped_to_its_range_cannot_hide_work_behind_its_mean() {
+        // Issue 15: a normal with mean 0 and a huge spread is clamped to [0, 1]: half the
+        // people join with certainty. The old estimate used the mean (0) and was thousands of
+        // times too low.
+        let o = |t: &str| Override::parse(t).unwrap();
+        let s = parse(
+            "name='x'\nmonths=12\ncareers=40\n",
+            "t.toml",
+            &[
+                o("prospecting.join_probability={ normal = [0, 1e9] }"),
+                o("prospecting.contacts_per_month=2"),
+                o("downline.depth=2"),
+            ],
+        )
+        .unwrap();
+        let w = expected_work(&s);
+        let (mean, se) = simulated_per_career(&s);
+        assert!(
+            w.person_months_per_career >= mean - 4.0 * se,
+            "estimated {} < simulated {mean} ± {se}",
+            w.person_months_per_career
+        );
+        // The mean-based estimate said 12 (nobody joins at a join probability of 0).
+        assert!(w.person_months_per_career > 10.0 * 12.0, "{w:?}");
+    }
+
+    /// One adversarial distribution for a recruiting key: spreads far beyond the key's range,
+    /// means outside it, heavy tails.
+    fn adversarial_dist() -> impl Strategy<Value = String> {
+        prop_oneof![
+            (0.0f64..1.0, 0.0f64..9.0)
+                .prop_map(|(m, e)| format!("{{ normal = [{m}, {}] }}", 10f64.powf(e))),
+            (-3.0f64..1.0, 0.1f64..3.0)
+                .prop_map(|(mu, s)| format!("{{ lognormal = [{mu}, {s}] }}")),
+            (0.0f64..1.0, 0.0f64..1.0).prop_map(|(a, b)| format!(
+                "{{ uniform = [{}, {}] }}",
+                a.min(b),
+                a.max(b)
+            )),
+            (0.05f64..5.0, 0.05f64..5.0).prop_map(|(a, b)| format!("{{ beta = [{a}, {b}] }}")),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+        /// With drawn parameters the estimate stays an over-estimate of what is simulated
+        /// (within 4 standard errors of the simulated mean), whatever the distributions.
+        #[test]
+        fn the_estimate_bounds_the_simulated_work_for_adversarial_distributions(
+            join in adversarial_dist(),
+            follow in adversarial_dist(),
+            contacts in (0.5f64..30.0, 0.0f64..6.0),
+            life in adversarial_dist(),
+            depth in 0u32..=3,
+            months in 6u32..=24,
+        ) {
+            let o = |t: String| Override::parse(&t).unwrap();
+            let s = parse(
+                &format!("name='x'\nmonths={months}\ncareers=150\n"),
+                "t.toml",
+                &[
+                    o(format!("prospecting.join_probability={join}")),
+                    o(format!("prospecting.follow_through={follow}")),
+                    o(format!(
+                        "prospecting.contacts_per_month={{ normal = [{}, {}] }}",
+                        contacts.0,
+                        10f64.powf(contacts.1)
+                    )),
+                    o(format!("attrition.life_events_per_month={life}")),
+                    o(format!("downline.depth={depth}")),
+                ],
+            )
+            .unwrap();
+            let w = expected_work(&s);
+            // Only cheap cases can be simulated; a high estimate is refused anyway.
+            prop_assume!(w.person_months < 1.5e6);
+            let (mean, se) = simulated_per_career(&s);
+            prop_assert!(
+                w.person_months_per_career >= mean - 4.0 * se,
+                "estimated {} < simulated {} ± {}",
+                w.person_months_per_career,
+                mean,
+                se
+            );
+        }
     }
 
     #[test]

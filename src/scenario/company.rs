@@ -80,7 +80,7 @@ pub struct CompanySettings {
 impl Resolver<'_> {
     /// `kind`: `"careers"` (default) or `"company"`.
     pub(super) fn is_company(&self) -> Result<bool, ScenarioError> {
-        let kind = self.string("kind", Some("careers"))?;
+        let kind = self.string("kind", Some("careers"), false)?;
         match kind.as_str() {
             "careers" => Ok(false),
             "company" => Ok(true),

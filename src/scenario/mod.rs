@@ -36,6 +36,10 @@ pub const MAX_COMMISSION_LEVELS: usize = 10;
 pub const MAX_COHORT: u64 = 1_000_000;
 /// Largest per-career downline cap (people simulated for one followed career).
 pub const MAX_DOWNLINE_CAP: u64 = 10_000_000;
+
+/// Most characters in one `[sources]` note: a citation with a sentence of context fits, a
+/// pasted document does not (every note is printed by `check` and copied into reports).
+pub const MAX_NOTE_CHARS: usize = 2_000;
 /// Default per-career downline cap.
 pub const DEFAULT_DOWNLINE_CAP: u64 = 100_000;
 /// Most `--set` overrides accepted on one command line.
@@ -276,11 +280,12 @@ fn is_reserved_windows_name(slug: &str) -> bool {
 /// Load a scenario file and apply command-line overrides.
 pub fn load(path: &Path, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
+    let text = crate::input::read_text_capped(path, crate::input::MAX_SCENARIO_BYTES, "scenario")
+        .map_err(|e| ScenarioError {
         file: file.clone(),
         key: None,
         origin: Origin::Unknown,
-        message: format!("cannot read the file: {e}"),
+        message: format!("{e:#}"),
     })?;
     parse(&text, &file, overrides)
 }

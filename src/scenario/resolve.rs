@@ -165,10 +165,14 @@ impl<'a> Resolver<'a> {
         )
     }
 
+    /// A string key. Control characters are refused (they would reach the terminal and the
+    /// reports raw: an ESC can rewrite a terminal); only a `multiline` text may hold newlines
+    /// and tabs. The limit counts characters, as its message says.
     pub(super) fn string(
         &self,
         path: &str,
         default: Option<&str>,
+        multiline: bool,
     ) -> Result<String, ScenarioError> {
         match self.find(path) {
             None => default.map(str::to_string).ok_or_else(|| {
@@ -182,13 +186,20 @@ impl<'a> Resolver<'a> {
             }),
             Some(found) => match found.value.and_then(|v| v.as_str()) {
                 Some(s) => {
-                    if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+                    let allowed = |c: char| multiline && (c == '\n' || c == '\t');
+                    if s.chars().any(|c| c.is_control() && !allowed(c)) {
                         Err(self.err(
                             Some(path),
                             found.origin,
-                            "control characters are not allowed".into(),
+                            if multiline {
+                                "control characters other than newline and tab are not allowed"
+                                    .into()
+                            } else {
+                                "control characters (tab, newline, escape, ...) are not allowed"
+                                    .into()
+                            },
                         ))
-                    } else if s.len() > 10_000 {
+                    } else if s.chars().count() > 10_000 {
                         Err(self.err(
                             Some(path),
                             found.origin,
@@ -387,6 +398,25 @@ impl<'a> Resolver<'a> {
         Ok(rates)
     }
 
+    /// A `[sources]` note: no control characters (they reach the terminal and report.html
+    /// raw) and at most [`MAX_NOTE_CHARS`] characters (a 50 MB note became 97 MB of output).
+    pub(super) fn check_note(
+        &self,
+        key: &str,
+        note: &str,
+        origin: Origin,
+    ) -> Result<(), ScenarioError> {
+        let message = if note.chars().any(char::is_control) {
+            "control characters (tab, newline, escape, ...) are not allowed in a source note"
+                .to_string()
+        } else if note.chars().count() > MAX_NOTE_CHARS {
+            format!("a source note may have at most {MAX_NOTE_CHARS} characters")
+        } else {
+            return Ok(());
+        };
+        Err(self.err(Some(&format!("sources.{key}")), origin, message))
+    }
+
     pub(super) fn sources(&self) -> Result<BTreeMap<String, String>, ScenarioError> {
         let mut out = BTreeMap::new();
         let known = known_keys();
@@ -415,6 +445,7 @@ impl<'a> Resolver<'a> {
                         "a source note must be a quoted string".into(),
                     ));
                 };
+                self.check_note(k, s, origin)?;
                 out.insert(k.to_string(), s.to_string());
             }
         }
@@ -424,13 +455,19 @@ impl<'a> Resolver<'a> {
             .filter(|o| o.path.starts_with("sources."))
         {
             let key = &o.path["sources.".len()..];
+            let origin = Origin::Override(o.text.clone());
+            // The same rules as in a file: a note for a known key only.
+            if !known.contains(&key) {
+                return Err(self.err(Some(&o.path), origin, unknown_key_message(key, &known, &[])));
+            }
             let Some(s) = o.value.as_str() else {
                 return Err(self.err(
                     Some(&o.path),
-                    Origin::Override(o.text.clone()),
+                    origin,
                     "a source note must be a string".into(),
                 ));
             };
+            self.check_note(key, s, origin)?;
             out.insert(key.to_string(), s.to_string());
         }
         Ok(out)
@@ -439,7 +476,7 @@ impl<'a> Resolver<'a> {
     pub(super) fn resolve(&self) -> Result<Scenario, ScenarioError> {
         self.check_unknown_keys()?;
         self.check_override_keys()?;
-        let name = self.string("name", None)?;
+        let name = self.string("name", None, false)?;
         if name.trim().is_empty() {
             return Err(self.err(
                 Some("name"),
@@ -447,7 +484,7 @@ impl<'a> Resolver<'a> {
                 "the name must not be empty".into(),
             ));
         }
-        let description = self.string("description", Some(""))?;
+        let description = self.string("description", Some(""), true)?;
         // Company world (issue 11): its horizon is `company.years`.
         let company = self.company_settings(self.is_company()?)?;
         let months = match &company {

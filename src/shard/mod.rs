@@ -20,18 +20,22 @@
 //!
 //! A partial folder holds `manifest.json`, `tally.json` and `scenario.toml` (a copy of the
 //! scenario file as it was read). It is written through [`OutputDir`], so it appears complete
-//! or not at all.
+//! or not at all. `merge` trusts nothing it reads: the manifest's checksum must match the other
+//! two files, every tally must be internally consistent
+//! ([`crate::stats::Tally::check_consistency`]) and they are added with overflow checks.
 
 mod partial;
 mod spec;
 
 pub use partial::{
-    load, merge, read_partial, write_partial, LoadedScenario, Manifest, Partial, StoredOverride,
+    checksum, load, merge, read_partial, write_partial, LoadedScenario, Manifest, Partial,
+    StoredOverride,
 };
 pub use spec::{Shard, MAX_SHARDS, SHARD_COUNT_ENV};
 
 /// Version of the partial-result format; bumped when the files change incompatibly.
-pub const FORMAT: u32 = 1;
+/// 2: the manifest carries a checksum of the tally and the scenario copy.
+pub const FORMAT: u32 = 2;
 
 /// The file names inside a partial folder.
 const MANIFEST: &str = "manifest.json";
@@ -131,7 +135,7 @@ mod tests {
                 for k in 1..=n {
                     let r = Shard { index: k, count: n }.careers(total, cohort);
                     assert_eq!(r.start, next, "total {total} cohort {cohort} {k}/{n}");
-                    assert!(r.start == total || r.start % cohort == 0);
+                    assert!(r.start == total || r.start.is_multiple_of(cohort));
                     let shard_cohorts = r.end.div_ceil(cohort) - r.start / cohort;
                     assert!(
                         shard_cohorts == cohorts / n || shard_cohorts == cohorts.div_ceil(n),

@@ -1,7 +1,6 @@
 //! Partial results: the files one shard writes (manifest, tally, scenario text), reading them
 //! back, and merging the shards of one study into one tally.
 
-use std::fs;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -10,6 +9,9 @@ use serde::{Deserialize, Serialize};
 
 use super::{Shard, FORMAT, MANIFEST, SCENARIO, TALLY};
 use crate::export::OutputDir;
+use crate::input::{
+    read_capped, read_text_capped, MAX_MANIFEST_BYTES, MAX_SCENARIO_BYTES, MAX_TALLY_BYTES,
+};
 use crate::scenario::{self, Override, Scenario};
 use crate::stats::Tally;
 
@@ -78,6 +80,9 @@ pub struct Manifest {
     pub total_careers: u64,
     /// Careers per cohort.
     pub cohort_size: u64,
+    /// [`checksum`] of `tally.json` and `scenario.toml` as written, so that `merge` notices a
+    /// damaged or edited partial. Empty until [`write_partial`] fills it in.
+    pub checksum: String,
 }
 
 impl Manifest {
@@ -101,6 +106,7 @@ impl Manifest {
             careers_end: careers.end,
             total_careers: scenario.careers,
             cohort_size: scenario.cohort_size,
+            checksum: String::new(),
         }
     }
 
@@ -122,7 +128,7 @@ pub struct LoadedScenario {
 /// Load `path` with `overrides`, keeping the text so a partial can carry it.
 pub fn load(path: &Path, overrides: &[Override]) -> Result<LoadedScenario> {
     let file = path.display().to_string();
-    let text = fs::read_to_string(path).with_context(|| format!("{file}: cannot read the file"))?;
+    let text = read_text_capped(path, MAX_SCENARIO_BYTES, "scenario")?;
     let scenario = scenario::parse(&text, &file, overrides)?;
     Ok(LoadedScenario { scenario, text })
 }
@@ -135,9 +141,14 @@ pub fn write_partial(
     text: &str,
 ) -> Result<PathBuf> {
     let out = OutputDir::create(dir)?;
+    let tally_bytes = serde_json::to_vec(tally)?;
+    let manifest = Manifest {
+        checksum: checksum(&tally_bytes, text.as_bytes()),
+        ..manifest.clone()
+    };
     out.write(SCENARIO, text.as_bytes())?;
-    out.write(TALLY, &serde_json::to_vec(tally)?)?;
-    let mut m = serde_json::to_vec_pretty(manifest)?;
+    out.write(TALLY, &tally_bytes)?;
+    let mut m = serde_json::to_vec_pretty(&manifest)?;
     m.push(b'\n');
     out.write(MANIFEST, &m)?;
     out.commit()
@@ -162,9 +173,10 @@ pub fn read_partial(dir: &Path) -> Result<Partial> {
     if !dir.is_dir() {
         bail!("{d}: not a folder (expected a partial result written by `mlm-sim run --shard`)");
     }
-    let manifest_bytes = fs::read(dir.join(MANIFEST)).with_context(|| {
-        format!("{d}: cannot read {MANIFEST}; is this a partial result written by `mlm-sim run --shard`?")
-    })?;
+    let manifest_bytes = read_capped(&dir.join(MANIFEST), MAX_MANIFEST_BYTES, "manifest")
+        .with_context(|| {
+            format!("{d}: cannot read {MANIFEST}; is this a partial result written by `mlm-sim run --shard`?")
+        })?;
     let manifest: Manifest = serde_json::from_slice(&manifest_bytes)
         .with_context(|| format!("{d}: {MANIFEST} is damaged or from another program"))?;
     if manifest.format != FORMAT {
@@ -173,12 +185,24 @@ pub fn read_partial(dir: &Path) -> Result<Partial> {
             manifest.format
         );
     }
-    let tally_bytes =
-        fs::read(dir.join(TALLY)).with_context(|| format!("{d}: cannot read {TALLY}"))?;
+    let tally_bytes = read_capped(&dir.join(TALLY), MAX_TALLY_BYTES, "tally")
+        .with_context(|| format!("{d}: cannot read {TALLY}"))?;
+    let text = read_text_capped(&dir.join(SCENARIO), MAX_SCENARIO_BYTES, "scenario copy")
+        .with_context(|| format!("{d}: cannot read {SCENARIO}"))?;
+    let sum = checksum(&tally_bytes, text.as_bytes());
+    if sum != manifest.checksum {
+        bail!(
+            "{d}: {TALLY} or {SCENARIO} does not match the checksum in {MANIFEST} ({sum} instead \
+             of {}): the partial was damaged or edited after `mlm-sim run --shard` wrote it; \
+             run that shard again",
+            manifest.checksum
+        );
+    }
     let tally: Tally =
         serde_json::from_slice(&tally_bytes).with_context(|| format!("{d}: {TALLY} is damaged"))?;
-    let text = fs::read_to_string(dir.join(SCENARIO))
-        .with_context(|| format!("{d}: cannot read {SCENARIO}"))?;
+    tally
+        .check_consistency()
+        .map_err(|e| anyhow::anyhow!("{d}: {TALLY} contradicts itself: {e}"))?;
     let careers = manifest.careers();
     if careers.start > careers.end
         || careers.end > manifest.total_careers
@@ -316,7 +340,23 @@ pub fn merge(mut partials: Vec<Partial>) -> Result<(Scenario, Tally)> {
                 scenario.cohort_size
             );
         }
-        tally.merge(t);
+        tally
+            .try_merge(t)
+            .map_err(|e| anyhow::anyhow!("{}: {TALLY} cannot be added: {e}", p.dir.display()))?;
     }
     Ok((scenario, tally))
+}
+
+/// The checksum of a partial's tally and scenario copy: 64-bit FNV-1a over the tally's bytes,
+/// a zero byte, and the scenario's bytes, as 16 hex digits. It detects damage and hand edits,
+/// not forgery (anyone can recompute it), which is what a merge needs to trust its inputs.
+pub fn checksum(tally: &[u8], scenario: &[u8]) -> String {
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    let mut h = OFFSET;
+    for b in tally.iter().chain(&[0u8]).chain(scenario) {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(PRIME);
+    }
+    format!("fnv1a64:{h:016x}")
 }

@@ -6,6 +6,7 @@
 //! result of a single run. Memory does not grow with the number of careers.
 
 pub mod ci;
+pub mod consistency;
 pub mod disclosure;
 pub mod paired;
 pub mod sketch;

@@ -41,6 +41,11 @@ impl Bin {
     }
 }
 
+/// Two sketches cannot be added: a count or sum would overflow, or one is malformed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the sketches cannot be added (overflow or malformed bins)")]
+pub struct SketchOverflow;
+
 /// Mergeable log-binned sketch of money amounts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MoneySketch {
@@ -55,6 +60,9 @@ impl Default for MoneySketch {
     }
 }
 
+/// Largest amount in cents [`to_cents`] returns ($10^13); beyond it amounts are clamped.
+pub const LIMIT_CENTS: f64 = 1e15;
+
 /// Round an amount to whole cents, saturating far outside any valid scenario's range.
 #[inline]
 pub fn to_cents(amount: f64) -> i64 {
@@ -66,7 +74,7 @@ pub fn to_cents(amount: f64) -> i64 {
     if c.is_nan() {
         0
     } else {
-        c.clamp(-1e15, 1e15) as i64
+        c.clamp(-LIMIT_CENTS, LIMIT_CENTS) as i64
     }
 }
 
@@ -123,6 +131,61 @@ impl MoneySketch {
             }
         }
         self.zero.count += other.zero.count;
+    }
+
+    /// [`MoneySketch::merge`] with overflow checks (for sketches read from disk); this sketch
+    /// is unchanged on failure.
+    pub fn try_merge(&mut self, other: &MoneySketch) -> Result<(), SketchOverflow> {
+        let mut merged = self.clone();
+        for (mine, theirs) in [
+            (&mut merged.negative, &other.negative),
+            (&mut merged.positive, &other.positive),
+        ] {
+            if theirs.is_empty() {
+                continue;
+            }
+            if theirs.len() != BINS {
+                return Err(SketchOverflow);
+            }
+            for (a, b) in Self::bins(mine).iter_mut().zip(theirs) {
+                a.count = a.count.checked_add(b.count).ok_or(SketchOverflow)?;
+                a.sum_cents = a.sum_cents.checked_add(b.sum_cents).ok_or(SketchOverflow)?;
+            }
+        }
+        merged.zero.count = merged
+            .zero
+            .count
+            .checked_add(other.zero.count)
+            .ok_or(SketchOverflow)?;
+        *self = merged;
+        Ok(())
+    }
+
+    /// Whether the sketch has the shape [`MoneySketch::add`] gives it (for sketches read from
+    /// disk): each side empty or [`BINS`] bins, negative sums in negative bins, positive in
+    /// positive, nothing but zeros in the zero bin.
+    pub fn is_well_formed(&self) -> bool {
+        let side_ok = |side: &[Bin], sign: i128| {
+            (side.is_empty() || side.len() == BINS)
+                && side.iter().all(|b| {
+                    (b.count == 0 && b.sum_cents == 0)
+                        || (b.sum_cents.signum() == sign
+                            && b.sum_cents.unsigned_abs() >= u128::from(b.count))
+                })
+        };
+        side_ok(&self.negative, -1) && side_ok(&self.positive, 1) && self.zero.sum_cents == 0
+    }
+
+    /// Values in the top bin on either side: $10^10 or more in size, up to the money limit
+    /// (amounts are clamped to ±10^15 cents, $10^13, by [`to_cents`]). The sketch cannot tell
+    /// a clamped value from one just below the limit, so it counts them all.
+    pub fn at_limit(&self) -> u64 {
+        let top = bin_index(LIMIT_CENTS as u64);
+        [&self.negative, &self.positive]
+            .iter()
+            .filter_map(|side| side.get(top))
+            .map(|b| b.count)
+            .fold(0u64, u64::saturating_add)
     }
 
     /// Number of values.

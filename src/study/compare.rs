@@ -539,13 +539,21 @@ fn common_net_bins(tallies: &[Tally]) -> Vec<Vec<HistBin>> {
 }
 
 /// The result folder name: `compare-<slug>-vs-<slug>...`, kept short enough for any file system.
+/// A name cut to fit ends in a hash of the whole name, so two comparisons that differ only
+/// past the cut still get different folders (one would otherwise replace the other).
 pub fn folder_name(scenarios: &[Scenario]) -> String {
-    let mut name = format!("compare-{}", unique_slugs(scenarios).join("-vs-"));
-    if name.len() > 120 {
-        name.truncate(120);
-        name = name.trim_end_matches('-').to_string();
+    let full = format!("compare-{}", unique_slugs(scenarios).join("-vs-"));
+    if full.len() <= 120 {
+        return full;
     }
-    name
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in full.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    // Slugs are ASCII, so any byte index is a character boundary.
+    let kept = full[..120 - 17].trim_end_matches('-');
+    format!("{kept}-{h:016x}")
 }
 
 /// `mlm-sim compare`: scenarios side by side on the same careers.

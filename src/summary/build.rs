@@ -255,6 +255,7 @@ impl Summary {
                 profited_share: share(t.downline_profited, t.downline_size),
             },
             capped_careers: t.capped,
+            money_at_limit: t.net.at_limit().max(t.disclosure.gross_annual.at_limit()),
             person_months: t.person_months,
             net_income_histogram: net_histogram(t),
             cohort_failure_rates: cohort_rates(t, scenario.cohort_size, failure.share),

@@ -182,6 +182,11 @@ pub struct OutcomeBands {
     pub profited_small_share_ci: [f64; 2],
 }
 
+/// Whether a count is 0 (such optional fields are left out of `summary.json`).
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
 /// Everything `summary.json` holds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Summary {
@@ -248,6 +253,12 @@ pub struct Summary {
     /// Careers that hit a size cap — the downline reached `downline.max_size`, or someone in
     /// it reached 1,000,000 active customers — so their income is understated.
     pub capped_careers: u64,
+    /// Careers whose net income or annual commissions reached $10^10 or more, near the money
+    /// limit ($10^13) where amounts are clamped, so money totals and means may be understated
+    /// (count). Also a warning in the terminal summary. Written only when not 0, which it is
+    /// for every realistic scenario.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub money_at_limit: u64,
     /// Person-months simulated, downline included.
     pub person_months: u64,
     /// Histogram of cumulative net income (tails folded into the end bins).

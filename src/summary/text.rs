@@ -123,6 +123,13 @@ impl Summary {
                 group(c.cohorts as f64, 0)
             );
         }
+        if self.money_at_limit > 0 {
+            let _ = writeln!(
+                s,
+                "  Warning           {} careers have money amounts of $10^10 or more, near the limit of $10^13 where amounts are clamped; money totals and means may be understated",
+                self.money_at_limit
+            );
+        }
         if self.capped_careers > 0 {
             let _ = writeln!(
                 s,

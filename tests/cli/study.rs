@@ -368,7 +368,7 @@ fn run_with_precision_stops_early_and_equals_a_plain_run_with_that_many_careers(
     assert!(stdout.contains("known to ±"), "{stdout}");
     let precise = summary_without_overrides(&a.path().join("relationship-recruiting"));
     let careers = precise["careers"].as_u64().unwrap();
-    assert!(careers < 40_000 && careers % 100 == 0, "{careers}");
+    assert!(careers < 40_000 && careers.is_multiple_of(100), "{careers}");
     let half = (precise["failure_rate_ci"][1].as_f64().unwrap()
         - precise["failure_rate_ci"][0].as_f64().unwrap())
         / 2.0;
