@@ -203,6 +203,7 @@ fn a_full_disk_at_each_stage_of_writing_exits_74_naming_the_file_and_keeps_the_o
             &typical,
             "--targets",
             &targets(),
+            "--force",
             "--careers",
             "200",
             "--max-evaluations",
@@ -218,8 +219,15 @@ fn a_full_disk_at_each_stage_of_writing_exits_74_naming_the_file_and_keeps_the_o
         Some(EXIT_IO_FAILURE),
         "calibrate: {stderr}"
     );
-    assert!(stderr.contains("fitted.toml"), "calibrate: {stderr}");
+    // The identification table is written first, then the fitted scenario: the first write
+    // fails, and neither file appears.
+    let table = tmp.path().join("fitted.identification.csv");
+    assert!(
+        stderr.contains("fitted.identification.csv") || stderr.contains("fitted.toml"),
+        "calibrate: {stderr}"
+    );
     assert!(!fitted.exists());
+    assert!(!table.exists());
     assert_eq!(leftovers(tmp.path()), Vec::<String>::new(), "calibrate");
 }
 
@@ -326,7 +334,7 @@ fn calibrate_out_refuses_devices_fifos_symlinks_folders_and_its_own_inputs() {
             .arg(&scenario_file)
             .arg("--targets")
             .arg(&targets_file)
-            .args(["--careers", "100000000", "--quiet", "--out"])
+            .args(["--force", "--careers", "100000000", "--quiet", "--out"])
             .arg(&out)
             .timeout(Duration::from_secs(30))
             .assert()

@@ -171,6 +171,7 @@ fn careers_csv_and_calibrate_stop_promptly_on_a_signal_mid_simulation() {
             scenario("typical"),
             "--targets".into(),
             targets(),
+            "--force".into(),
             "--out".into(),
             fitted.display().to_string(),
         ],

@@ -8,7 +8,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use serde::Serialize;
 
 use mlm_sim::scenario::{self, Param, ParamId, Scenario, Unit, PARAMS};
@@ -57,14 +57,20 @@ impl Catalog {
     pub fn load(files: &[PathBuf]) -> Result<Catalog> {
         let mut sources: Vec<(String, String)> = Vec::new();
         for f in files {
-            let text = std::fs::read_to_string(f)
-                .with_context(|| format!("cannot read the scenario file {}", f.display()))?;
+            let text = mlm_sim::input::read_text_capped(
+                f,
+                mlm_sim::input::MAX_SCENARIO_BYTES,
+                "scenario file",
+            )?;
             sources.push((f.display().to_string(), text));
         }
         sources.extend(SHIPPED.iter().map(|(f, t)| (f.to_string(), t.to_string())));
         let mut entries: Vec<Entry> = Vec::new();
         for (file, text) in sources {
             let base = scenario::parse(&text, &file, &[])?;
+            // The page simulates followed careers; a company scenario is refused rather than
+            // run as something it is not.
+            scenario::company::refuse_company(&base, "serve")?;
             let slug = base.slug();
             let mut id = slug.clone();
             let mut n = 2;
