@@ -1,5 +1,7 @@
-//! The one safe writer every output path goes through: result folders ([`OutputDir`]) and
-//! single files ([`OutputFile`], the fitted scenario of `calibrate`).
+//! The one safe writer every output path goes through (result folders and single files).
+//!
+//! Result folders are [`OutputDir`]; single files are [`OutputFile`] (the fitted scenario of
+//! `calibrate` and its identification table).
 //!
 //! Why so much care: a simulation can run for hours, and its output path is typed by a person
 //! (or a cluster job template). Writing must never destroy something that is not ours, never
