@@ -247,6 +247,8 @@ impl World {
         let mut quit_flags: Vec<bool> = Vec::new();
         let mut ranks: Vec<u8> = Vec::new();
         let mut gone_in_live = 0usize;
+        let mut up: Vec<u32> = Vec::new();
+        let mut pay_scratch = comp::PayScratch::default();
 
         for t in 0..self.months {
             let fresh_share = fresh as f64 / s.market_size as f64;
@@ -344,11 +346,12 @@ impl World {
             income.clear();
             income.resize(n, 0.0);
             if ECON && (!self.rates.is_empty() || !s.ranks.is_empty()) {
-                let up = comp::nearest_active_uplines(&live, &slot_of, &mut ancestor);
+                comp::nearest_active_uplines_into(&live, &slot_of, &mut ancestor, &mut up);
                 ranks.clear();
                 ranks.resize(n, 0);
                 let is_active = |slot: usize| live[slot].quit_month == STILL_ACTIVE;
-                comp::pay(
+                comp::pay_with(
+                    &mut pay_scratch,
                     &up,
                     &volume,
                     &is_active,
@@ -426,10 +429,17 @@ impl World {
             }
             person_months += active;
             if gone_in_live * 4 > live.len() {
-                let (stay, gone): (Vec<Member>, Vec<Member>) =
-                    live.drain(..).partition(|m| m.quit_month == STILL_ACTIVE);
+                // In place: a partition into two new lists held a second copy of the active
+                // members at the moment memory is highest.
+                let mut gone = Vec::with_capacity(gone_in_live);
+                live.retain(|m| {
+                    let stays = m.quit_month == STILL_ACTIVE;
+                    if !stays {
+                        gone.push(*m);
+                    }
+                    stays
+                });
                 done.push(gone);
-                live = stay;
                 for (slot, m) in live.iter().enumerate() {
                     slot_of[m.id as usize] = slot as u32;
                 }
@@ -456,13 +466,14 @@ impl World {
         }
         // Free the working arrays before gathering everyone, the moment memory peaks.
         drop((traits, slot_of, ancestor, draws, volume, income, parts));
+        drop((up, pay_scratch, quit_flags, ranks));
         // One exact allocation; each batch is freed as soon as it is moved.
         let mut members = Vec::with_capacity(participants as usize);
         for batch in done {
             members.extend(batch);
         }
         members.extend(live);
-        members.sort_unstable_by_key(|m| m.id);
+        put_in_id_order(&mut members);
         Company {
             members,
             months,
@@ -474,6 +485,22 @@ impl World {
 
 #[cfg(test)]
 mod tests;
+
+/// Sort `members` by id, given that their ids are exactly `0..members.len()`: a cycle sort,
+/// where every swap puts one member in its final place. Linear and in place, where sorting
+/// 136-byte records by comparison was a large share of a big run's time (and a stable merge
+/// of the sorted batches would need a buffer of half the company).
+fn put_in_id_order(members: &mut [Member]) {
+    for i in 0..members.len() {
+        loop {
+            let target = members[i].id as usize;
+            if target == i {
+                break;
+            }
+            members.swap(i, target);
+        }
+    }
+}
 
 fn new_member(id: u32, sponsor: u32, start: u32, d: &Derived) -> Member {
     Member {
