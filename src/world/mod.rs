@@ -345,10 +345,12 @@ impl World {
             // 4. Compensation over the real tree.
             income.clear();
             income.resize(n, 0.0);
+            // Rank held this month by slot (0 = none, also when no plan pays ranks); the
+            // settle phase folds it into `best_rank`.
+            ranks.clear();
+            ranks.resize(n, 0);
             if ECON && (!self.rates.is_empty() || !s.ranks.is_empty()) {
                 comp::nearest_active_uplines_into(&live, &slot_of, &mut ancestor, &mut up);
-                ranks.clear();
-                ranks.resize(n, 0);
                 let is_active = |slot: usize| live[slot].quit_month == STILL_ACTIVE;
                 comp::pay_with(
                     &mut pay_scratch,
@@ -361,26 +363,34 @@ impl World {
                     &mut income,
                     &mut ranks,
                 );
-                if !s.ranks.is_empty() {
-                    for (m, r) in live.iter_mut().zip(&ranks) {
-                        m.best_rank = m.best_rank.max(*r);
-                    }
-                }
             }
 
             // 5. Settle (parallel).
             quit_flags.clear();
             quit_flags.resize(n, false);
             let in_disclosure = disclosure.contains(&t);
-            live.par_chunks_mut(CHUNK)
+            // Each chunk counts its members who worked this month (an integer sum: exact in
+            // any order), so the bookkeeping below need not sweep the members again.
+            let active: u64 = live
+                .par_chunks_mut(CHUNK)
                 .zip(draws.par_chunks(CHUNK))
                 .zip(income.par_chunks(CHUNK))
                 .zip(quit_flags.par_chunks_mut(CHUNK))
-                .for_each(|(((members, ds), inc), qs)| {
-                    for (((m, o), c), q) in members.iter_mut().zip(ds).zip(inc).zip(qs.iter_mut()) {
+                .zip(ranks.par_chunks(CHUNK))
+                .map(|((((members, ds), inc), qs), rs)| {
+                    let mut active = 0u64;
+                    for ((((m, o), c), q), r) in members
+                        .iter_mut()
+                        .zip(ds)
+                        .zip(inc)
+                        .zip(qs.iter_mut())
+                        .zip(rs)
+                    {
                         if m.quit_month != STILL_ACTIVE {
                             continue;
                         }
+                        active += 1;
+                        m.best_rank = m.best_rank.max(*r);
                         let d = derived_of(&traits, m.id);
                         let mut st = Streams::for_month(
                             key_of(m.id),
@@ -411,21 +421,19 @@ impl World {
                             *q = true;
                         }
                     }
-                });
+                    active
+                })
+                .sum();
 
-            // 6. Bookkeeping: who quit, who joins, the month's counts.
-            let mut active = 0u64;
+            // 6. Bookkeeping: who quit, who joins, the month's counts. Only the quitters'
+            // records are read (the flags are a byte per member, the records 136).
             let mut quits = 0u64;
-            for (m, quit) in live.iter().zip(&quit_flags) {
-                if *quit {
-                    quits += 1;
-                    slot_of[m.id as usize] = GONE;
-                    ancestor[m.id as usize] = m.sponsor;
-                    gone_in_live += 1;
-                }
-                if *quit || m.quit_month == STILL_ACTIVE {
-                    active += 1;
-                }
+            for (slot, _) in quit_flags.iter().enumerate().filter(|(_, q)| **q) {
+                let m = &live[slot];
+                quits += 1;
+                slot_of[m.id as usize] = GONE;
+                ancestor[m.id as usize] = m.sponsor;
+                gone_in_live += 1;
             }
             person_months += active;
             if gone_in_live * 4 > live.len() {
