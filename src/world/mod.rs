@@ -437,6 +437,10 @@ impl World {
             }
             person_months += active;
             if gone_in_live * 4 > live.len() {
+                // The compensation buffers are given back first: compaction is when memory
+                // peaks, and they are rebuilt next month at the new, smaller size.
+                up = Vec::new();
+                pay_scratch = comp::PayScratch::default();
                 // In place: a partition into two new lists held a second copy of the active
                 // members at the moment memory is highest.
                 let mut gone = Vec::with_capacity(gone_in_live);
@@ -448,6 +452,8 @@ impl World {
                     stays
                 });
                 done.push(gone);
+                // Give back the quitters' room (for a big list the allocator shrinks it in place).
+                live.shrink_to_fit();
                 for (slot, m) in live.iter().enumerate() {
                     slot_of[m.id as usize] = slot as u32;
                 }
