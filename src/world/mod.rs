@@ -25,7 +25,7 @@
 //! shard ran them.
 //!
 //! **Memory.** A participant costs one [`Member`] (136 bytes), 8 bytes of tree links and 8
-//! bytes per drawn trait; 10 million participants of `company-typical.toml` peaked at 2.0 GB. Quitters move out of the member list
+//! bytes per drawn trait; 10 million participants of `company-typical.toml` peaked at 1.87 GB. Quitters move out of the member list
 //! in batches (when a quarter of it has quit), so the parallel phases sweep active members,
 //! not everyone ever joined.
 
