@@ -19,7 +19,21 @@ pub const NONE: u32 = u32::MAX;
 /// towards their nearest active ancestor and is path-compressed here, so long chains of quitters
 /// are walked once.
 pub fn nearest_active_uplines(live: &[Member], slot_of: &[u32], ancestor: &mut [u32]) -> Vec<u32> {
-    let mut up = vec![NONE; live.len()];
+    let mut up = Vec::new();
+    nearest_active_uplines_into(live, slot_of, ancestor, &mut up);
+    up
+}
+
+/// [`nearest_active_uplines`] into a buffer kept between months: a fresh multi-megabyte
+/// array every month was paid for in page faults.
+pub fn nearest_active_uplines_into(
+    live: &[Member],
+    slot_of: &[u32],
+    ancestor: &mut [u32],
+    up: &mut Vec<u32>,
+) {
+    up.clear();
+    up.resize(live.len(), NONE);
     let mut visited: Vec<u32> = Vec::new();
     for (slot, m) in live.iter().enumerate() {
         if slot_of[m.id as usize] == GONE {
@@ -40,7 +54,13 @@ pub fn nearest_active_uplines(live: &[Member], slot_of: &[u32], ancestor: &mut [
             slot_of[p as usize]
         };
     }
-    up
+}
+
+/// Working arrays of [`pay`] kept between months (see [`nearest_active_uplines_into`]).
+#[derive(Debug, Default)]
+pub struct PayScratch {
+    group: Vec<f64>,
+    paid_at: Vec<f64>,
 }
 
 /// The month's commissions: `income[slot]` receives every payment to that member.
@@ -57,6 +77,33 @@ pub fn nearest_active_uplines(live: &[Member], slot_of: &[u32], ancestor: &mut [
 /// `active(slot)` says whether the slot holds someone who worked this month.
 #[allow(clippy::too_many_arguments)]
 pub fn pay(
+    up: &[u32],
+    volume: &[f64],
+    active: &dyn Fn(usize) -> bool,
+    rates: &[f64],
+    min_personal_volume: f64,
+    ranks: &[Rank],
+    income: &mut [f64],
+    rank_out: &mut [u8],
+) {
+    let mut scratch = PayScratch::default();
+    pay_with(
+        &mut scratch,
+        up,
+        volume,
+        active,
+        rates,
+        min_personal_volume,
+        ranks,
+        income,
+        rank_out,
+    );
+}
+
+/// [`pay`] with its working arrays kept in `scratch` between months.
+#[allow(clippy::too_many_arguments)]
+pub fn pay_with(
+    scratch: &mut PayScratch,
     up: &[u32],
     volume: &[f64],
     active: &dyn Fn(usize) -> bool,
@@ -92,8 +139,12 @@ pub fn pay(
     // Bottom-up (recruits have higher slots than their uplines): group volume, and the
     // downline volume by the highest override already paid on it (index 0 = none).
     let width = ranks.len() + 1;
-    let mut group = vec![0.0; n];
-    let mut paid_at = vec![0.0; n * width];
+    let group = &mut scratch.group;
+    group.clear();
+    group.resize(n, 0.0);
+    let paid_at = &mut scratch.paid_at;
+    paid_at.clear();
+    paid_at.resize(n * width, 0.0);
     let rate_of = |k: usize| {
         if k == 0 {
             0.0

@@ -25,7 +25,7 @@
 //! shard ran them.
 //!
 //! **Memory.** A participant costs one [`Member`] (136 bytes), 8 bytes of tree links and 8
-//! bytes per drawn trait; 10 million participants of `company-typical.toml` peaked at 2.0 GB. Quitters move out of the member list
+//! bytes per drawn trait; 10 million participants of `company-typical.toml` peaked at 1.87 GB. Quitters move out of the member list
 //! in batches (when a quarter of it has quit), so the parallel phases sweep active members,
 //! not everyone ever joined.
 
@@ -247,6 +247,8 @@ impl World {
         let mut quit_flags: Vec<bool> = Vec::new();
         let mut ranks: Vec<u8> = Vec::new();
         let mut gone_in_live = 0usize;
+        let mut up: Vec<u32> = Vec::new();
+        let mut pay_scratch = comp::PayScratch::default();
 
         for t in 0..self.months {
             let fresh_share = fresh as f64 / s.market_size as f64;
@@ -343,12 +345,15 @@ impl World {
             // 4. Compensation over the real tree.
             income.clear();
             income.resize(n, 0.0);
+            // Rank held this month by slot (0 = none, also when no plan pays ranks); the
+            // settle phase folds it into `best_rank`.
+            ranks.clear();
+            ranks.resize(n, 0);
             if ECON && (!self.rates.is_empty() || !s.ranks.is_empty()) {
-                let up = comp::nearest_active_uplines(&live, &slot_of, &mut ancestor);
-                ranks.clear();
-                ranks.resize(n, 0);
+                comp::nearest_active_uplines_into(&live, &slot_of, &mut ancestor, &mut up);
                 let is_active = |slot: usize| live[slot].quit_month == STILL_ACTIVE;
-                comp::pay(
+                comp::pay_with(
+                    &mut pay_scratch,
                     &up,
                     &volume,
                     &is_active,
@@ -358,26 +363,34 @@ impl World {
                     &mut income,
                     &mut ranks,
                 );
-                if !s.ranks.is_empty() {
-                    for (m, r) in live.iter_mut().zip(&ranks) {
-                        m.best_rank = m.best_rank.max(*r);
-                    }
-                }
             }
 
             // 5. Settle (parallel).
             quit_flags.clear();
             quit_flags.resize(n, false);
             let in_disclosure = disclosure.contains(&t);
-            live.par_chunks_mut(CHUNK)
+            // Each chunk counts its members who worked this month (an integer sum: exact in
+            // any order), so the bookkeeping below need not sweep the members again.
+            let active: u64 = live
+                .par_chunks_mut(CHUNK)
                 .zip(draws.par_chunks(CHUNK))
                 .zip(income.par_chunks(CHUNK))
                 .zip(quit_flags.par_chunks_mut(CHUNK))
-                .for_each(|(((members, ds), inc), qs)| {
-                    for (((m, o), c), q) in members.iter_mut().zip(ds).zip(inc).zip(qs.iter_mut()) {
+                .zip(ranks.par_chunks(CHUNK))
+                .map(|((((members, ds), inc), qs), rs)| {
+                    let mut active = 0u64;
+                    for ((((m, o), c), q), r) in members
+                        .iter_mut()
+                        .zip(ds)
+                        .zip(inc)
+                        .zip(qs.iter_mut())
+                        .zip(rs)
+                    {
                         if m.quit_month != STILL_ACTIVE {
                             continue;
                         }
+                        active += 1;
+                        m.best_rank = m.best_rank.max(*r);
                         let d = derived_of(&traits, m.id);
                         let mut st = Streams::for_month(
                             key_of(m.id),
@@ -408,28 +421,39 @@ impl World {
                             *q = true;
                         }
                     }
-                });
+                    active
+                })
+                .sum();
 
-            // 6. Bookkeeping: who quit, who joins, the month's counts.
-            let mut active = 0u64;
+            // 6. Bookkeeping: who quit, who joins, the month's counts. Only the quitters'
+            // records are read (the flags are a byte per member, the records 136).
             let mut quits = 0u64;
-            for (m, quit) in live.iter().zip(&quit_flags) {
-                if *quit {
-                    quits += 1;
-                    slot_of[m.id as usize] = GONE;
-                    ancestor[m.id as usize] = m.sponsor;
-                    gone_in_live += 1;
-                }
-                if *quit || m.quit_month == STILL_ACTIVE {
-                    active += 1;
-                }
+            for (slot, _) in quit_flags.iter().enumerate().filter(|(_, q)| **q) {
+                let m = &live[slot];
+                quits += 1;
+                slot_of[m.id as usize] = GONE;
+                ancestor[m.id as usize] = m.sponsor;
+                gone_in_live += 1;
             }
             person_months += active;
             if gone_in_live * 4 > live.len() {
-                let (stay, gone): (Vec<Member>, Vec<Member>) =
-                    live.drain(..).partition(|m| m.quit_month == STILL_ACTIVE);
+                // The compensation buffers are given back first: compaction is when memory
+                // peaks, and they are rebuilt next month at the new, smaller size.
+                up = Vec::new();
+                pay_scratch = comp::PayScratch::default();
+                // In place: a partition into two new lists held a second copy of the active
+                // members at the moment memory is highest.
+                let mut gone = Vec::with_capacity(gone_in_live);
+                live.retain(|m| {
+                    let stays = m.quit_month == STILL_ACTIVE;
+                    if !stays {
+                        gone.push(*m);
+                    }
+                    stays
+                });
                 done.push(gone);
-                live = stay;
+                // Give back the quitters' room (for a big list the allocator shrinks it in place).
+                live.shrink_to_fit();
                 for (slot, m) in live.iter().enumerate() {
                     slot_of[m.id as usize] = slot as u32;
                 }
@@ -456,13 +480,14 @@ impl World {
         }
         // Free the working arrays before gathering everyone, the moment memory peaks.
         drop((traits, slot_of, ancestor, draws, volume, income, parts));
+        drop((up, pay_scratch, quit_flags, ranks));
         // One exact allocation; each batch is freed as soon as it is moved.
         let mut members = Vec::with_capacity(participants as usize);
         for batch in done {
             members.extend(batch);
         }
         members.extend(live);
-        members.sort_unstable_by_key(|m| m.id);
+        put_in_id_order(&mut members);
         Company {
             members,
             months,
@@ -474,6 +499,22 @@ impl World {
 
 #[cfg(test)]
 mod tests;
+
+/// Sort `members` by id, given that their ids are exactly `0..members.len()`: a cycle sort,
+/// where every swap puts one member in its final place. Linear and in place, where sorting
+/// 136-byte records by comparison was a large share of a big run's time (and a stable merge
+/// of the sorted batches would need a buffer of half the company).
+fn put_in_id_order(members: &mut [Member]) {
+    for i in 0..members.len() {
+        loop {
+            let target = members[i].id as usize;
+            if target == i {
+                break;
+            }
+            members.swap(i, target);
+        }
+    }
+}
 
 fn new_member(id: u32, sponsor: u32, start: u32, d: &Derived) -> Member {
     Member {
