@@ -379,12 +379,20 @@ fn check_replaceable_dir(dir: &Path, ours: &Path, inputs: &[Input]) -> Result<()
             bail!("refusing to replace {shown}: it belongs to another user; choose another --out");
         }
     }
-    let mut entries = fs::read_dir(dir).with_context(|| format!("cannot read {shown}"))?;
+    let mut entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        // Another writer to the same folder is swapping its result in at this instant (old
+        // folder moved aside, new one not yet in place): there is nothing of the user's to
+        // protect, and the commit re-checks under the commit lock.
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {shown}")),
+    };
     let empty = entries.next().is_none();
     let marked = RESULT_MARKERS
         .iter()
         .any(|m| fs::symlink_metadata(dir.join(m)).is_ok_and(|m| m.is_file()));
-    if !empty && !marked {
+    // Gone since it was listed: a concurrent writer moved it aside mid-swap (see above).
+    if !empty && !marked && fs::symlink_metadata(dir).is_ok() {
         bail!(
             "refusing to replace {shown}: it exists and is not a result folder written by \
              mlm-sim (it holds no {}), so replacing it could destroy your files; choose another \
