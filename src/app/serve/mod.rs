@@ -1,5 +1,7 @@
-//! `mlm-sim serve`: the live workshop page. A trainer moves a pitfall lever in front of a room
-//! and the odds change on the screen while the room is still looking.
+//! `mlm-sim serve`: the live workshop page, a local web server with a lever for every pitfall.
+//!
+//! A trainer moves a pitfall lever in front of a room and the odds change on the screen while
+//! the room is still looking.
 //!
 //! Layout: [`catalog`] (the scenarios and the levers on offer), [`simulate`] (a request made
 //! into validated scenarios, run, and made into [`headline`] words and charts), [`toml_out`]
