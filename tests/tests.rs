@@ -18,6 +18,7 @@ mod cli {
     mod props;
     mod run;
     mod serve;
+    mod serve_company;
     mod serve_support;
     mod shard;
     mod signals;

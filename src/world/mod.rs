@@ -182,23 +182,40 @@ impl World {
     /// Simulate replicate company `replicate` (its randomness derives from the seed and
     /// `replicate` alone). Run it inside a rayon pool to choose the thread count.
     pub fn simulate(&self, replicate: u64) -> Company {
+        let never = std::sync::atomic::AtomicBool::new(false);
+        match self.simulate_cancellable(replicate, &never) {
+            Ok(company) => company,
+            // The flag is local and never set.
+            Err(crate::engine::Interrupted) => unreachable!("an unset flag stopped a company"),
+        }
+    }
+
+    /// [`World::simulate`], stopping at the start of a month once `cancel` is set: one month
+    /// of a big company takes a fraction of a second, so a run nobody waits for any more
+    /// (the workshop page moved on) ends at once instead of finishing its ten years.
+    pub fn simulate_cancellable(
+        &self,
+        replicate: u64,
+        cancel: &std::sync::atomic::AtomicBool,
+    ) -> Result<Company, crate::engine::Interrupted> {
         let (lean, econ, motiv, _) = self.model.switches();
         match (lean, econ, motiv) {
-            (false, true, true) => self.run::<false, true, true>(replicate),
-            (false, true, false) => self.run::<false, true, false>(replicate),
-            (false, false, true) => self.run::<false, false, true>(replicate),
-            (false, false, false) => self.run::<false, false, false>(replicate),
-            (true, true, true) => self.run::<true, true, true>(replicate),
-            (true, true, false) => self.run::<true, true, false>(replicate),
-            (true, false, true) => self.run::<true, false, true>(replicate),
-            (true, false, false) => self.run::<true, false, false>(replicate),
+            (false, true, true) => self.run::<false, true, true>(replicate, cancel),
+            (false, true, false) => self.run::<false, true, false>(replicate, cancel),
+            (false, false, true) => self.run::<false, false, true>(replicate, cancel),
+            (false, false, false) => self.run::<false, false, false>(replicate, cancel),
+            (true, true, true) => self.run::<true, true, true>(replicate, cancel),
+            (true, true, false) => self.run::<true, true, false>(replicate, cancel),
+            (true, false, true) => self.run::<true, false, true>(replicate, cancel),
+            (true, false, false) => self.run::<true, false, false>(replicate, cancel),
         }
     }
 
     fn run<const LEAN: bool, const ECON: bool, const MOTIV: bool>(
         &self,
         replicate: u64,
-    ) -> Company {
+        cancel: &std::sync::atomic::AtomicBool,
+    ) -> Result<Company, crate::engine::Interrupted> {
         let s = &self.settings;
         let rkey = mix(mix(self.seed, REPLICATE_SALT), replicate);
         let (_, _, _, rejections_matter) = self.model.switches();
@@ -251,6 +268,10 @@ impl World {
         let mut pay_scratch = comp::PayScratch::default();
 
         for t in 0..self.months {
+            // Cancellation (workshop page, Ctrl-C): checked once a month.
+            if cancel.load(std::sync::atomic::Ordering::Relaxed) {
+                return Err(crate::engine::Interrupted);
+            }
             let fresh_share = fresh as f64 / s.market_size as f64;
             let n = live.len();
             draws.clear();
@@ -488,12 +509,12 @@ impl World {
         }
         members.extend(live);
         put_in_id_order(&mut members);
-        Company {
+        Ok(Company {
             members,
             months,
             capped,
             person_months,
-        }
+        })
     }
 }
 

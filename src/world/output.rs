@@ -95,7 +95,7 @@ pub fn simulate_with(
         if cancel.load(Ordering::SeqCst) {
             return Err(crate::engine::Interrupted.into());
         }
-        let company = world.simulate(r);
+        let company = world.simulate_cancellable(r, cancel)?;
         each(r, &company)?;
         out.push(ReplicateSummary::new(r, &company, world.settings()));
     }

@@ -373,15 +373,3 @@ fn ctrl_c_stops_the_server_cleanly_and_other_hosts_get_a_warning() {
     let _ = child.wait();
     assert!(line.starts_with("warning: listening on 0.0.0.0"), "{line}");
 }
-
-#[test]
-fn a_company_scenario_is_refused_by_the_workshop_page_not_run_as_careers() {
-    let assert = assert_cmd::Command::cargo_bin("mlm-sim")
-        .unwrap()
-        .args(["serve", "scenarios/company-typical.toml", "--port", "0"])
-        .timeout(std::time::Duration::from_secs(20))
-        .assert()
-        .code(2);
-    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
-    assert!(stderr.contains("company scenario"), "{stderr}");
-}

@@ -27,8 +27,9 @@ use mlm_sim::export::charts::Chart;
 use mlm_sim::export::standard_exporters;
 
 use super::catalog::{lever_groups, lever_values, Catalog, LeverGroup, LeverValue};
+use super::company;
 use super::page;
-use super::simulate::{self, Limits, Rejected, RunError, RunResult, Settings};
+use super::simulate::{self, Limits, Rejected, RunError, Settings};
 use super::toml_out;
 
 /// Most pages whose refinement progress is kept at once.
@@ -192,6 +193,10 @@ struct ScenarioInfo {
     careers: u64,
     months: u32,
     seed: u64,
+    /// "careers" (followed careers) or "company" (a company world).
+    kind: &'static str,
+    /// Replicate companies (0 for followed careers).
+    replicates: u64,
     values: std::collections::BTreeMap<&'static str, LeverValue>,
 }
 
@@ -204,6 +209,12 @@ struct CatalogBody {
     refine_steps: &'static [u64],
     max_careers: u64,
     charts: Vec<&'static str>,
+    /// The company world's own levers (shown, above the person levers, for a company).
+    company_groups: Vec<LeverGroup>,
+    /// Chart stems of a company scenario.
+    company_charts: [&'static str; 3],
+    /// Table files of a company scenario.
+    company_tables: [&'static str; 7],
 }
 
 /// Careers of the first picture after a lever moves: enough for a failure rate within about
@@ -227,6 +238,12 @@ async fn catalog(State(st): State<Arc<AppState>>) -> Json<CatalogBody> {
                 careers: e.base.careers.min(st.limits.max_careers),
                 months: e.base.months,
                 seed: e.base.seed,
+                kind: if e.base.company.is_some() {
+                    "company"
+                } else {
+                    "careers"
+                },
+                replicates: company::replicates(&e.base),
                 values: lever_values(&e.base),
             })
             .collect(),
@@ -235,6 +252,9 @@ async fn catalog(State(st): State<Arc<AppState>>) -> Json<CatalogBody> {
         refine_steps: REFINE_STEPS,
         max_careers: st.limits.max_careers,
         charts: simulate::PAGE_CHARTS.iter().map(|c| c.stem()).collect(),
+        company_groups: company::world_groups(),
+        company_charts: company::CHART_STEMS,
+        company_tables: company::TABLES,
     })
 }
 
@@ -271,6 +291,9 @@ struct RunRequest {
     /// Careers to simulate (default: the scenario's own count).
     #[serde(default)]
     careers: Option<u64>,
+    /// Replicate companies to simulate, for a company scenario (default: its own count).
+    #[serde(default)]
+    replicates: Option<u64>,
 }
 
 fn check_session(session: &str) -> Result<(), ApiError> {
@@ -324,8 +347,17 @@ async fn on_pool<T: Send + 'static>(
     };
     let (tx, rx) = tokio::sync::oneshot::channel();
     let job_flag = flag.clone();
+    let job_state = st.clone();
+    let job_session = session.to_string();
+    // The job does its own bookkeeping: when the handler is gone (the page closed its
+    // connection) nobody else is left to do it.
     st.pool.spawn(move || {
         let out = work(&job_flag);
+        match &out {
+            Ok(_) => job_state.finished.fetch_add(1, Ordering::Relaxed),
+            Err(_) => job_state.cancelled.fetch_add(1, Ordering::Relaxed),
+        };
+        job_state.end_run(&job_session, &job_flag);
         drop(permit);
         let _ = tx.send(out);
     });
@@ -333,23 +365,25 @@ async fn on_pool<T: Send + 'static>(
         .await
         .map_err(|_| RunError::Internal("the simulation stopped unexpectedly".into()));
     guard.0 = None;
-    st.end_run(session, &flag);
-    let out = out.and_then(|r| r);
-    match &out {
-        Ok(_) => st.finished.fetch_add(1, Ordering::Relaxed),
-        Err(_) => st.cancelled.fetch_add(1, Ordering::Relaxed),
-    };
-    Ok(out?)
+    Ok(out.and_then(|r| r)?)
 }
 
 async fn run(
     State(st): State<Arc<AppState>>,
     req: Result<Json<RunRequest>, JsonRejection>,
-) -> Result<Json<RunResult>, ApiError> {
+) -> Result<Response, ApiError> {
     let Json(req) = req?;
     check_session(&req.session)?;
-    if req.careers == Some(0) {
-        return Err(ApiError::bad("careers must be at least 1"));
+    if req.careers == Some(0) || req.replicates == Some(0) {
+        return Err(ApiError::bad("careers and replicates must be at least 1"));
+    }
+    if is_company(&st, &req.current) {
+        return run_company(st, req).await;
+    }
+    if req.replicates.is_some() {
+        return Err(ApiError::bad(
+            "replicates applies to a company scenario; this one counts careers",
+        ));
     }
     let (own_careers, full_careers) = simulate::own_careers(&st.catalog, &req.current, st.limits)?;
     // At the scenario's own count there is no `careers` override, so charts and files carry
@@ -381,7 +415,73 @@ async fn run(
         map.clear();
     }
     map.insert(req.session, progress);
-    Ok(Json(result))
+    Ok(Json(result).into_response())
+}
+
+/// Whether `side` names a company scenario.
+fn is_company(st: &AppState, side: &Settings) -> bool {
+    st.catalog
+        .get(&side.scenario)
+        .is_some_and(|e| e.base.company.is_some())
+}
+
+/// `POST /api/run` for a company scenario: replicate companies instead of careers.
+async fn run_company(st: Arc<AppState>, req: RunRequest) -> Result<Response, ApiError> {
+    if req.careers.is_some() {
+        return Err(ApiError::bad(
+            "careers applies to followed careers; a company scenario counts replicates",
+        ));
+    }
+    let (own, full) = simulate::own_careers(&st.catalog, &req.current, st.limits)?;
+    let count = req.replicates.filter(|&n| n != own);
+    let b = simulate::resolve(&st.catalog, &req.current, count, st.limits)?.scenario;
+    let a = match &req.pinned {
+        Some(p) => {
+            if !is_company(&st, p) {
+                return Err(ApiError::from(Rejected(
+                    "A and B must both be company scenarios to be compared company by company"
+                        .into(),
+                )));
+            }
+            let a = simulate::resolve(&st.catalog, p, Some(company::replicates(&b)), st.limits)?
+                .scenario;
+            if a.seed != b.seed {
+                return Err(ApiError::from(Rejected(format!(
+                    "A and B must share the seed to be compared on the same companies (A: seed \
+                     {}, B: seed {})",
+                    a.seed, b.seed
+                ))));
+            }
+            Some(a)
+        }
+        None => None,
+    };
+    let key = company::settings_key(&b, a.as_ref());
+    let prior = match lock(&st.progress).remove(&req.session) {
+        Some(simulate::Progress {
+            key: k,
+            done: simulate::Done::Company(d),
+            ..
+        }) if k == key => Some(d),
+        _ => None,
+    };
+    let (result, done) = on_pool(&st, &req.session, move |cancel| {
+        company::run(&b, a.as_ref(), full, cancel, prior)
+    })
+    .await?;
+    let mut map = lock(&st.progress);
+    if map.len() >= MAX_KEPT_PROGRESS {
+        map.clear();
+    }
+    map.insert(
+        req.session,
+        simulate::Progress {
+            key,
+            careers: result.replicates,
+            done: simulate::Done::Company(done),
+        },
+    );
+    Ok(Json(result).into_response())
 }
 
 #[derive(Deserialize)]
@@ -422,6 +522,34 @@ enum Wanted {
     Toml,
     Table(String),
     Chart(Chart, ChartFormat),
+    /// A table of a company run.
+    CompanyTable(String),
+    /// A chart of a company run, by file name.
+    CompanyChart(String, ChartFormat),
+}
+
+/// What `file` stands for in a company scenario.
+fn wanted_company(file: &str) -> Result<Wanted, ApiError> {
+    if file == "scenario.toml" {
+        return Ok(Wanted::Toml);
+    }
+    if company::TABLES.contains(&file) {
+        return Ok(Wanted::CompanyTable(file.to_string()));
+    }
+    for stem in company::CHART_STEMS {
+        for format in [ChartFormat::Svg, ChartFormat::Png] {
+            if file == format!("{stem}.{}", format.extension()) {
+                return Ok(Wanted::CompanyChart(file.to_string(), format));
+            }
+        }
+    }
+    Err(ApiError::bad(format!(
+        "cannot offer `{}` for a company scenario; files on offer: scenario.toml, {}, and each \
+         chart as .svg or .png ({})",
+        file.chars().take(60).collect::<String>(),
+        company::TABLES.join(", "),
+        company::CHART_STEMS.join(", ")
+    )))
 }
 
 fn wanted(file: &str) -> Result<Wanted, ApiError> {
@@ -457,6 +585,7 @@ fn content_type(file: &str) -> &'static str {
         Some("png") => "image/png",
         Some("csv") => "text/csv; charset=utf-8",
         Some("json") => "application/json",
+        Some("txt") => "text/plain; charset=utf-8",
         _ => "application/toml; charset=utf-8",
     }
 }
@@ -467,7 +596,11 @@ async fn download(
 ) -> Result<Response, ApiError> {
     let Json(req) = req?;
     check_session(&req.session)?;
-    let what = wanted(&req.file)?;
+    let what = if is_company(&st, &req.current) {
+        wanted_company(&req.file)?
+    } else {
+        wanted(&req.file)?
+    };
     let (own_careers, _) = simulate::own_careers(&st.catalog, &req.current, st.limits)?;
     let careers = req.careers.filter(|&n| n != own_careers);
     let resolved = simulate::resolve(&st.catalog, &req.current, careers, st.limits)?;
@@ -502,6 +635,38 @@ async fn download(
             })
             .await?
         }
+        Wanted::CompanyTable(name) => {
+            let s = resolved.scenario;
+            let reps = company_replicates(&st, &req.session, s.clone()).await?;
+            mlm_sim::world::output::render(&s, &reps)
+                .into_iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, text)| text.into_bytes())
+                .ok_or_else(|| ApiError {
+                    status: StatusCode::INTERNAL_SERVER_ERROR,
+                    message: format!("no company table {name}"),
+                })?
+        }
+        Wanted::CompanyChart(name, format) => {
+            let s = resolved.scenario;
+            let reps = company_replicates(&st, &req.session, s.clone()).await?;
+            let set = mlm_sim::export::charts::ChartSet {
+                formats: vec![format],
+                size: simulate::chart_size(),
+            };
+            mlm_sim::world::charts::render(&s, &reps, &set)
+                .map_err(|e| ApiError {
+                    status: StatusCode::INTERNAL_SERVER_ERROR,
+                    message: format!("{e:#}"),
+                })?
+                .into_iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, bytes)| bytes)
+                .ok_or_else(|| ApiError {
+                    status: StatusCode::INTERNAL_SERVER_ERROR,
+                    message: format!("no company chart {name}"),
+                })?
+        }
     };
     let name = format!("{slug}-{}", req.file);
     let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
@@ -517,4 +682,31 @@ async fn download(
         bytes,
     )
         .into_response())
+}
+
+/// Every replicate of company scenario `s`: those the page already has for exactly these
+/// settings (a download right after the picture costs nothing), else simulated afresh under
+/// the session's download key.
+async fn company_replicates(
+    st: &Arc<AppState>,
+    session: &str,
+    s: mlm_sim::scenario::Scenario,
+) -> Result<Vec<mlm_sim::world::report::ReplicateSummary>, ApiError> {
+    let key = company::settings_key(&s, None);
+    let wanted = company::replicates(&s) as usize;
+    if let Some(simulate::Progress {
+        key: k,
+        done: simulate::Done::Company(d),
+        ..
+    }) = lock(&st.progress).get(session)
+    {
+        if *k == key && d.b.len() == wanted {
+            return Ok(d.b.clone());
+        }
+    }
+    let download = format!("{session}-download");
+    on_pool(st, &download, move |cancel| {
+        company::simulate(&s, 0..company::replicates(&s), cancel)
+    })
+    .await
 }

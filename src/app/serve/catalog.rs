@@ -27,6 +27,10 @@ const SHIPPED: &[(&str, &str)] = &[
         "scenarios/relationship.toml",
         include_str!("../../../scenarios/relationship.toml"),
     ),
+    (
+        "scenarios/company-typical.toml",
+        include_str!("../../../scenarios/company-typical.toml"),
+    ),
 ];
 
 /// One scenario the page can pick: its text (the base of every request and of the TOML
@@ -68,9 +72,8 @@ impl Catalog {
         let mut entries: Vec<Entry> = Vec::new();
         for (file, text) in sources {
             let base = scenario::parse(&text, &file, &[])?;
-            // The page simulates followed careers; a company scenario is refused rather than
-            // run as something it is not.
-            scenario::company::refuse_company(&base, "serve")?;
+            // A company too big for memory fails here, as `run` would refuse it.
+            mlm_sim::world::output::check_memory(&base)?;
             let slug = base.slug();
             let mut id = slug.clone();
             let mut n = 2;
@@ -194,6 +197,11 @@ pub struct Lever {
     pub neutral: Option<f64>,
     /// Unit words for the page ("share 0-1", "money").
     pub unit: &'static str,
+    /// A list of numbers (`[0.05, 0.05]`): typed in the field, no slider.
+    pub list: bool,
+    /// What the neutral or default value means, when `neutral` alone does not say it
+    /// (company-world keys: "0 = the last year").
+    pub note: Option<&'static str>,
 }
 
 /// A pitfall with its levers, as the page draws it.
@@ -265,6 +273,8 @@ pub fn lever_groups() -> Vec<LeverGroup> {
                         step: step_of(spec.unit, slider_max),
                         neutral: spec.default.is_finite().then_some(spec.default),
                         unit: spec.unit.label(),
+                        list: false,
+                        note: None,
                     }
                 })
                 .collect(),
@@ -283,8 +293,15 @@ pub struct LeverValue {
     pub drawn: bool,
 }
 
-/// Every lever's value in `s`, keyed by dotted key.
+/// Every lever's value in `s`, keyed by dotted key (the company world's keys too, for a
+/// company scenario).
 pub fn lever_values(s: &Scenario) -> std::collections::BTreeMap<&'static str, LeverValue> {
+    let mut values = person_values(s);
+    values.extend(super::company::world_values(s));
+    values
+}
+
+fn person_values(s: &Scenario) -> std::collections::BTreeMap<&'static str, LeverValue> {
     PARAMS
         .iter()
         .zip(ParamId::ALL)
@@ -331,6 +348,9 @@ mod tests {
         let c = Catalog::load(&[]).unwrap();
         assert_eq!(c.entries.len(), SHIPPED.len());
         assert!(c.get("typical").is_some());
+        assert!(c
+            .get("company-typical")
+            .is_some_and(|e| e.base.company.is_some()));
         let mut ids = c.ids();
         ids.dedup();
         assert_eq!(ids.len(), SHIPPED.len());

@@ -14,6 +14,7 @@
 
 pub mod api;
 pub mod catalog;
+pub mod company;
 pub mod headline;
 pub mod page;
 pub mod simulate;

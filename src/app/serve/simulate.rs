@@ -126,11 +126,12 @@ fn drawn_keys(s: &Scenario) -> Vec<&'static str> {
 }
 
 /// Check `side` against the table and the limits and validate it as `run` would with
-/// `--set` for every setting and `--careers careers` (when given) last.
+/// `--set` for every setting and `--careers count` (when given) last; for a company scenario
+/// `count` is its replicate companies (`--set company.replicates=count`).
 pub fn resolve<'a>(
     catalog: &'a Catalog,
     side: &Settings,
-    careers: Option<u64>,
+    count: Option<u64>,
     limits: Limits,
 ) -> Result<Resolved<'a>, Rejected> {
     let entry = catalog.get(&side.scenario).ok_or_else(|| {
@@ -168,11 +169,22 @@ pub fn resolve<'a>(
     for (key, mean) in &side.means {
         overrides.push(scaled_mean(&entry.base, key, *mean)?);
     }
-    if let Some(n) = careers {
-        overrides.push(Override::integer("careers", n.min(i64::MAX as u64) as i64));
+    if let Some(n) = count {
+        overrides.push(Override::integer(
+            count_key(entry),
+            n.min(i64::MAX as u64) as i64,
+        ));
     }
     let scenario =
         scenario::parse(&entry.text, &entry.file, &overrides).map_err(|e| Rejected(message(&e)))?;
+    if scenario.company.is_some() {
+        super::company::check_limits(&scenario, limits.max_work).map_err(Rejected)?;
+        return Ok(Resolved {
+            entry,
+            overrides,
+            scenario,
+        });
+    }
     if scenario.careers > limits.max_careers {
         return Err(Rejected(format!(
             "{} careers asked for; this server runs at most {} per request (serve --max-careers)",
@@ -204,6 +216,20 @@ pub fn own_careers(
     side: &Settings,
     limits: Limits,
 ) -> Result<(u64, u64), Rejected> {
+    let entry = catalog.get(&side.scenario);
+    // A company scenario counts replicate companies (limited by --max-work, not careers).
+    if let Some(e) = entry.filter(|e| e.base.company.is_some()) {
+        let own = match side.settings.get(count_key(e)) {
+            Some(text) => text.trim().parse::<u64>().map_err(|_| {
+                Rejected(format!(
+                    "company.replicates={text}: give a whole number of companies from 1 to {}",
+                    scenario::company::MAX_REPLICATES
+                ))
+            })?,
+            None => super::company::replicates(&e.base),
+        };
+        return Ok((own, own));
+    }
     let own = match side.settings.get("careers") {
         Some(text) => text.trim().parse::<u64>().map_err(|_| {
             Rejected(format!(
@@ -211,9 +237,18 @@ pub fn own_careers(
                 limits.max_careers
             ))
         })?,
-        None => catalog.get(&side.scenario).map_or(0, |e| e.base.careers),
+        None => entry.map_or(0, |e| e.base.careers),
     };
     Ok((own, own.min(limits.max_careers)))
+}
+
+/// The key a request's count sets: `careers`, or `company.replicates` for a company.
+fn count_key(entry: &Entry) -> &'static str {
+    if entry.base.company.is_some() {
+        "company.replicates"
+    } else {
+        "careers"
+    }
 }
 
 /// A validation error as the page shows it: the key and what is wrong, without the file
@@ -288,7 +323,7 @@ pub struct RunResult {
 }
 
 /// `svg` without its XML declaration, so it can sit inside an HTML page.
-fn inline(svg: &[u8]) -> String {
+pub fn inline(svg: &[u8]) -> String {
     let svg = String::from_utf8_lossy(svg);
     svg.find("<svg")
         .map_or(svg.to_string(), |i| svg[i..].to_string())
@@ -333,6 +368,8 @@ pub enum Done {
     Single(Box<mlm_sim::stats::Tally>),
     /// A and B on the same careers.
     Paired(mlm_sim::engine::PairedTally),
+    /// Replicate companies of a company scenario (`careers` counts them).
+    Company(super::company::CompanyDone),
 }
 
 /// Identifies `b` (and `a`) apart from the number of careers: every resolved value else.

@@ -65,14 +65,24 @@ function fmt(v) {
 }
 
 function neutralText(lever) {
+  if (lever.note) return lever.note;
   if (lever.neutral === null) return "absent = never";
   return "off at " + fmt(lever.neutral);
+}
+
+function isCompany() {
+  return entry().kind === "company";
+}
+
+// A company scenario has the world's own levers (market, founders, plan) above the person's.
+function leverGroups() {
+  return isCompany() ? state.catalog.company_groups.concat(state.catalog.groups) : state.catalog.groups;
 }
 
 function buildLevers() {
   const box = $("levers");
   box.textContent = "";
-  for (const g of state.catalog.groups) {
+  for (const g of leverGroups()) {
     const sec = el("section", { class: "group" });
     const h = el("h2", {}, g.title);
     const moved = el("span", { class: "moved-count" });
@@ -99,6 +109,8 @@ function leverRow(lever) {
     type: "range", class: "slider", "data-key": lever.key, "aria-label": lever.label,
     min: String(lever.min), max: String(lever.slider_max), step: String(lever.step),
   });
+  // A list (rates by level, the rank table) is typed in the field; no slider.
+  if (lever.list) slider.hidden = true;
   const doc = el("div", { class: "doc" });
   doc.textContent = lever.doc + " · " + lever.unit + ", " + fmt(lever.min) + " to " +
     fmt(lever.max) + " · " + neutralText(lever);
@@ -140,7 +152,7 @@ function leverRow(lever) {
 }
 
 function refreshLevers() {
-  for (const g of state.catalog.groups) {
+  for (const g of leverGroups()) {
     for (const lever of g.levers) {
       const row = document.querySelector(`[data-lever="${lever.key}"]`);
       const field = row.querySelector(".field");
@@ -199,21 +211,34 @@ async function post(path, body, signal) {
   return r;
 }
 
+// The replicate companies the settings ask for (a moved company.replicates lever counts).
+function ownReplicates() {
+  const moved = Number(state.settings["company.replicates"]);
+  return Number.isInteger(moved) && moved > 0 ? moved : entry().replicates;
+}
+
+// A company is refined company by company: a first picture of one replicate, then all.
+function companyStages(full) {
+  return full > 1 ? [1, full] : [full];
+}
+
 async function refresh() {
   const token = ++state.token;
   if (state.controller) state.controller.abort();
   const controller = new AbortController();
   state.controller = controller;
-  const full = Math.min(entry().careers, state.catalog.max_careers);
+  const company = isCompany();
+  const full = company ? ownReplicates() : Math.min(entry().careers, state.catalog.max_careers);
+  const what = company ? "companies" : "careers";
   document.body.dataset.busy = "1";
-  for (const n of stages(full)) {
+  for (const n of (company ? companyStages(full) : stages(full))) {
     const done = n >= full;
-    setStatus(done ? `Refining to ${group(n)} careers…` : `Simulating ${group(n)} careers…`, null);
+    setStatus(done ? `Refining to ${group(n)} ${what}…` : `Simulating ${group(n)} ${what}…`, null);
+    const body = { session: state.session, current: current(), pinned: state.pinned };
+    if (company) body.replicates = n; else body.careers = n;
     let r;
     try {
-      r = await post("/api/run", {
-        session: state.session, current: current(), pinned: state.pinned, careers: n,
-      }, controller.signal);
+      r = await post("/api/run", body, controller.signal);
     } catch (e) {
       return; // aborted by a newer change
     }
@@ -248,7 +273,61 @@ function showError(message) {
   e.textContent = message || "";
 }
 
+// The company headline: who lost money, who was never paid, the top 1%, saturation, and
+// "the later you join, the worse your odds", each across replicate companies.
+function renderCompany(res) {
+  const h = res.headline;
+  const ci = (f) => h.replicates > 1 ? `95% interval ${pct(f.low)} to ${pct(f.high)}` : "one company: no interval yet";
+  $("headline-failure").textContent = pct(h.lost_money.mean);
+  $("words-failure").textContent = "lost money";
+  $("small-failure").textContent = "of everyone who ever joined, over their time in the company";
+  $("words-failure-ci").textContent = ci(h.lost_money);
+  $("headline-still-in").textContent = pct(h.no_payments.mean);
+  $("words-still-in").textContent = `got no company payment in year ${h.disclosure_year} · ${ci(h.no_payments)}`;
+  $("headline-lost").textContent = pct(h.top1_share.mean);
+  $("words-lost").textContent = `of year ${h.disclosure_year}'s commissions went to the top 1% · ${ci(h.top1_share)}`;
+  $("headline-median").textContent = pct(h.penetration.mean);
+  $("words-median").textContent = `of the market ever joined · ${ci(h.penetration)}`;
+  $("later").hidden = false;
+  $("later").textContent = h.words.later_you_join;
+  const ab = res.ab;
+  $("a-failure").textContent = ab ? "A: " + pct(ab.a.lost_money.mean) : "";
+  $("a-still-in").textContent = ab ? "A: " + pct(ab.a.no_payments.mean) : "";
+  $("a-lost").textContent = ab ? "A: " + pct(ab.a.top1_share.mean) : "";
+  $("a-median").textContent = ab ? "A: " + pct(ab.a.penetration.mean) : "";
+  renderAb(ab);
+  const refined = res.replicates >= res.full_replicates;
+  setStatus(
+    (refined ? "" : "Preview, refining… ") +
+    `${group(res.replicates)} of ${group(res.full_replicates)} companies · ${h.words.precision} · ` +
+    (ab ? "charts show B · " : "") +
+    `computed in ${group(res.elapsed_ms)} ms`,
+    null,
+  );
+  $("status").dataset.careers = String(res.replicates);
+  $("status").dataset.full = String(res.full_replicates);
+  $("status").dataset.done = refined ? "1" : "0";
+  renderCharts(res);
+}
+
+function renderAb(ab) {
+  $("ab").hidden = !ab;
+  if (ab) {
+    $("verdict").textContent = ab.verdict;
+    const body = $("ab-table").querySelector("tbody");
+    body.textContent = "";
+    for (const row of ab.rows) {
+      const tr = el("tr");
+      tr.append(el("th", {}, row.label), el("td", {}, row.a), el("td", {}, row.b), el("td", {}, row.diff));
+      body.appendChild(tr);
+    }
+  }
+}
+
 function render(res) {
+  if (res.kind === "company") return renderCompany(res);
+  $("later").hidden = true;
+  $("small-failure").textContent = "quit, or still in and losing money";
   const h = res.headline;
   $("headline-failure").textContent = pct(h.failure_rate);
   $("words-failure").textContent = "fail";
@@ -264,17 +343,7 @@ function render(res) {
   $("a-still-in").textContent = ab ? "A: " + pct(ab.a.still_in) : "";
   $("a-lost").textContent = ab ? "A: " + pct(ab.a.lost_money) : "";
   $("a-median").textContent = ab ? "A: " + money(ab.a.median_net) : "";
-  $("ab").hidden = !ab;
-  if (ab) {
-    $("verdict").textContent = ab.verdict;
-    const body = $("ab-table").querySelector("tbody");
-    body.textContent = "";
-    for (const row of ab.rows) {
-      const tr = el("tr");
-      tr.append(el("th", {}, row.label), el("td", {}, row.a), el("td", {}, row.b), el("td", {}, row.diff));
-      body.appendChild(tr);
-    }
-  }
+  renderAb(ab);
   const refined = res.careers >= res.full_careers;
   setStatus(
     (refined ? "" : "First picture, refining… ") +
@@ -283,6 +352,10 @@ function render(res) {
     res,
   );
   $("status").dataset.done = refined ? "1" : "0";
+  renderCharts(res);
+}
+
+function renderCharts(res) {
   const box = $("charts");
   const seen = new Set();
   for (const c of res.charts) {
@@ -308,6 +381,9 @@ const TAB_NAMES = {
   "quit-reasons": "Why careers ended",
   "net-income": "Net income",
   "income-disclosure": "Income disclosure",
+  "company-over-time": "The company over time",
+  "company-cohorts": "The later you join",
+  "company-lorenz": "Who gets the commissions",
 };
 
 function tabName(stem, stems) {
@@ -359,14 +435,17 @@ function buildDownloads() {
   };
   list.appendChild(el("h3", {}, "Settings"));
   add("scenario.toml", "scenario.toml (mlm-sim run reproduces the numbers)");
+  const company = isCompany();
   list.appendChild(el("h3", {}, "Charts"));
-  for (const stem of state.catalog.charts) {
+  for (const stem of (company ? state.catalog.company_charts : state.catalog.charts)) {
     add(stem + ".svg");
     add(stem + ".png");
   }
   list.appendChild(el("h3", {}, "Tables"));
-  for (const t of TABLES) add(t);
-  list.appendChild(el("p", { class: "soft" }, "Files are of the current settings (B), at the scenario's full number of careers."));
+  for (const t of (company ? state.catalog.company_tables : TABLES)) add(t);
+  list.appendChild(el("p", { class: "soft" }, company
+    ? "Files are of the current settings (B), with every replicate company."
+    : "Files are of the current settings (B), at the scenario's full number of careers."));
 }
 
 async function download(file) {
@@ -418,7 +497,9 @@ function pickScenario(id) {
   state.settings = {};
   state.means = {};
   const e = entry();
-  $("description").textContent = `${e.name}: ${e.description} (${e.file}; ${e.months} months, seed ${e.seed})`;
+  $("description").textContent = e.kind === "company"
+    ? `${e.name}: ${e.description} (${e.file}; a company world of ${e.months} months, ${e.replicates} replicate companies, seed ${e.seed})`
+    : `${e.name}: ${e.description} (${e.file}; ${e.months} months, seed ${e.seed})`;
   buildLevers();
   refresh();
 }
