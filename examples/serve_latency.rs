@@ -42,15 +42,28 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .as_array()
         .and_then(|a| a.iter().find(|s| s["id"] == scenario.as_str()))
         .ok_or("no such scenario on this server")?;
-    let full = entry["careers"].as_u64().ok_or("no careers")?;
-    let first = catalog["first_picture_careers"]
+    // A company scenario is refined by replicate companies, as the page does: one, then all.
+    let company = entry["kind"] == "company";
+    let (unit, count_key) = if company {
+        ("companies", "replicates")
+    } else {
+        ("careers", "careers")
+    };
+    let full = entry[if company { "replicates" } else { "careers" }]
         .as_u64()
-        .unwrap_or(4000)
-        .min(full);
+        .ok_or("no count")?;
+    let first = if company {
+        1
+    } else {
+        catalog["first_picture_careers"]
+            .as_u64()
+            .unwrap_or(4000)
+            .min(full)
+    };
     let mut stages = vec![first];
     for s in catalog["refine_steps"].as_array().into_iter().flatten() {
         let s = s.as_u64().unwrap_or(0);
-        if s > first && s < full {
+        if !company && s > first && s < full {
             stages.push(s);
         }
     }
@@ -58,7 +71,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         stages.push(full);
     }
     println!(
-        "{url}, scenario {scenario}: {moves} lever moves, stages {stages:?} careers, {} threads on the client machine",
+        "{url}, scenario {scenario}: {moves} lever moves, stages {stages:?} {unit}, {} threads on the client machine",
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
     // One warm-up move, not counted (first requests pay for page faults and connection setup).
@@ -76,7 +89,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let body = json!({
                 "session": "latency",
                 "current": { "scenario": scenario, "settings": { "rejection.sting": sting } },
-                "careers": n,
+                count_key: n,
             });
             let res: Value = agent
                 .post(format!("{url}/api/run"))
@@ -85,7 +98,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .with_config()
                 .limit(64 << 20)
                 .read_json()?;
-            if res["careers"].as_u64() != Some(n) {
+            if res[count_key].as_u64() != Some(n) {
                 return Err(format!("unexpected answer: {res}").into());
             }
             times.push(t.elapsed().as_secs_f64() * 1000.0);
@@ -105,17 +118,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             total_cpu.push(c1 - c0);
         }
     }
-    report(&format!("first picture ({first} careers)"), &mut first_ms);
+    report(&format!("first picture ({first} {unit})"), &mut first_ms);
     report(
-        &format!("full-count request alone ({full} careers)"),
+        &format!("full-count request alone ({full} {unit})"),
         &mut last_ms,
     );
     report("move -> full picture (all stages)", &mut total_ms);
     if !total_cpu.is_empty() {
         println!("server CPU time (all threads) per request:");
-        report(&format!("first picture ({first} careers)"), &mut first_cpu);
+        report(&format!("first picture ({first} {unit})"), &mut first_cpu);
         report(
-            &format!("full-count request alone ({full} careers)"),
+            &format!("full-count request alone ({full} {unit})"),
             &mut last_cpu,
         );
         report("move -> full picture (all stages)", &mut total_cpu);

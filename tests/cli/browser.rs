@@ -204,3 +204,74 @@ fn a_lever_moved_in_a_real_browser_changes_the_headline_and_a_chart() {
         path.parent().unwrap().display()
     );
 }
+
+#[test]
+fn a_company_scenario_picked_in_a_real_browser_redraws_when_a_lever_moves() {
+    let Some(browser) = start_browser() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = super::serve_company::tiny_company(dir.path());
+    let server = Server::start(&[file.to_str().unwrap()]);
+    let tab = browser.new_tab().unwrap();
+    tab.navigate_to(&format!("{}/?scenario=typical", server.url))
+        .unwrap()
+        .wait_until_navigated()
+        .unwrap();
+    wait_until(
+        &tab,
+        "document.querySelectorAll('#scenario option').length > 1",
+        30,
+    );
+    // The trainer picks the company in the scenario picker (the followed careers' run in
+    // progress is replaced).
+    eval(
+        &tab,
+        "(() => { const s = document.getElementById('scenario'); s.value = 'tiny-company'; \
+         s.dispatchEvent(new Event('change')); return true; })()",
+    );
+    wait_until(
+        &tab,
+        "document.getElementById('words-failure').textContent === 'lost money'",
+        30,
+    );
+    wait_until(&tab, REFINED, 90);
+    let cohorts_svg = "document.querySelector('#chart-company-cohorts svg').outerHTML";
+    let before = eval(&tab, FAILURE);
+    let chart_before = eval(&tab, cohorts_svg);
+    assert!(
+        eval(&tab, "document.getElementById('later').textContent")
+            .as_str()
+            .unwrap()
+            .contains("founders"),
+        "no 'the later you join' line"
+    );
+    // The world's own levers are on the page, above the person's.
+    tab.wait_for_element(r#"input.field[data-key="market.size"]"#)
+        .unwrap();
+    let field = tab
+        .wait_for_element(r#"input.field[data-key="economics.monthly_expenses"]"#)
+        .unwrap();
+    field
+        .call_js_fn("function() { this.value = ''; }", vec![], false)
+        .unwrap();
+    field.type_into("300").unwrap();
+    tab.press_key("Enter").unwrap();
+    wait_until(&tab, &format!("{FAILURE} !== {before}"), 60);
+    wait_until(&tab, REFINED, 90);
+    let after = eval(&tab, FAILURE);
+    let parse = |v: &serde_json::Value| -> f64 {
+        v.as_str().unwrap().trim_end_matches('%').parse().unwrap()
+    };
+    // Six times the monthly expenses can only leave more people losing money.
+    assert!(parse(&after) > parse(&before), "{before} -> {after}");
+    assert_ne!(
+        eval(&tab, cohorts_svg),
+        chart_before,
+        "the cohort chart did not change"
+    );
+    let png = tab
+        .capture_screenshot(CaptureScreenshotFormatOption::Png, None, None, true)
+        .unwrap();
+    std::fs::write(artefact_dir().join("company-mode.png"), png).unwrap();
+}

@@ -15,7 +15,7 @@ use super::serve_support::Server;
 
 /// company-typical.toml shrunk to a market of 4,000 people, 5 founders, 2 years and 3
 /// replicate companies, written to `dir/tiny-company.toml`.
-fn tiny_company(dir: &std::path::Path) -> std::path::PathBuf {
+pub(super) fn tiny_company(dir: &std::path::Path) -> std::path::PathBuf {
     let path = format!(
         "{}/scenarios/company-typical.toml",
         env!("CARGO_MANIFEST_DIR")

@@ -298,8 +298,7 @@ function renderCompany(res) {
   renderAb(ab);
   const refined = res.replicates >= res.full_replicates;
   setStatus(
-    (refined ? "" : "Preview, refining… ") +
-    `${group(res.replicates)} of ${group(res.full_replicates)} companies · ${h.words.precision} · ` +
+    (refined ? "" : "Refining… ") + `${h.words.precision} · ` +
     (ab ? "charts show B · " : "") +
     `computed in ${group(res.elapsed_ms)} ms`,
     null,
