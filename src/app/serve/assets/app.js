@@ -234,11 +234,11 @@ async function refresh() {
   for (const n of (company ? companyStages(full) : stages(full))) {
     const done = n >= full;
     setStatus(done ? `Refining to ${group(n)} ${what}…` : `Simulating ${group(n)} ${what}…`, null);
-    const body = { session: state.session, current: current(), pinned: state.pinned };
-    if (company) body.replicates = n; else body.careers = n;
+    const request = { session: state.session, current: current(), pinned: state.pinned };
+    if (company) request.replicates = n; else request.careers = n;
     let r;
     try {
-      r = await post("/api/run", body, controller.signal);
+      r = await post("/api/run", request, controller.signal);
     } catch (e) {
       return; // aborted by a newer change
     }
