@@ -174,6 +174,42 @@ fn a_company_scenarios_page_numbers_and_files_equal_run_for_the_same_settings_an
 }
 
 #[test]
+fn the_first_sketch_is_a_labelled_tenth_size_company_that_run_reproduces() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = tiny_company(dir.path());
+    let server = Server::start(&[file.to_str().unwrap()]);
+    let (status, res) = server.post(
+        "/api/run",
+        &json!({ "session": "s1", "current": { "scenario": "tiny-company" }, "replicates": 1, "sketch": true }),
+    );
+    assert_eq!(status, 200, "{res}");
+    let words = res["sketch"].as_str().unwrap();
+    assert!(
+        words.contains("1/10 scale") && words.contains("market 400"),
+        "{words}"
+    );
+    assert_eq!(res["headline"]["words"]["precision"], words);
+    // 5 founders / 10 rounds down to 0: at least one founder.
+    let (_out, folder) = run_company(
+        &file,
+        &[
+            "--set",
+            "company.founders=1",
+            "--set",
+            "market.size=400",
+            "--set",
+            "company.max_participants=2000000",
+            "--set",
+            "company.replicates=1",
+        ],
+    );
+    let csv = std::fs::read_to_string(folder.join("company_concentration.csv")).unwrap();
+    let page = res["headline"]["no_payments"]["mean"].as_f64().unwrap();
+    let run = concentration_mean(&csv, "share_with_no_payment");
+    assert!((page - run).abs() <= 5e-7, "page {page}, run {run}");
+}
+
+#[test]
 fn bad_company_values_get_a_4xx_with_the_validation_message_and_nothing_runs() {
     let server = Server::start(&[]);
     let cases: &[(&str, &str, &[&str])] = &[

@@ -7,6 +7,10 @@
 //! within milliseconds instead of leaving it to finish unseen. A semaphore bounds the runs in
 //! flight; its permit travels into the rayon job and is released only when the job has really
 //! stopped, so `GET /api/status` shows what is actually still computing.
+//!
+//! Why over 600 lines: the handlers of both kinds of scenario (followed careers and company
+//! worlds) share the session, run-slot and cancel machinery above them, which is the part
+//! that must stay in one place; splitting the routes by kind is the next step if it grows.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -294,6 +298,10 @@ struct RunRequest {
     /// Replicate companies to simulate, for a company scenario (default: its own count).
     #[serde(default)]
     replicates: Option<u64>,
+    /// For a company scenario: the first sketch, one company at reduced scale
+    /// (`company::sketch_side`); A is left out.
+    #[serde(default)]
+    sketch: bool,
 }
 
 fn check_session(session: &str) -> Result<(), ApiError> {
@@ -380,9 +388,9 @@ async fn run(
     if is_company(&st, &req.current) {
         return run_company(st, req).await;
     }
-    if req.replicates.is_some() {
+    if req.replicates.is_some() || req.sketch {
         return Err(ApiError::bad(
-            "replicates applies to a company scenario; this one counts careers",
+            "replicates and sketch apply to a company scenario; this one counts careers",
         ));
     }
     let (own_careers, full_careers) = simulate::own_careers(&st.catalog, &req.current, st.limits)?;
@@ -435,6 +443,19 @@ async fn run_company(st: Arc<AppState>, req: RunRequest) -> Result<Response, Api
     let (own, full) = simulate::own_careers(&st.catalog, &req.current, st.limits)?;
     let count = req.replicates.filter(|&n| n != own);
     let b = simulate::resolve(&st.catalog, &req.current, count, st.limits)?.scenario;
+    if req.sketch {
+        // The settings were validated at full size just above; the sketch scales them down.
+        let side = company::sketch_side(&req.current, &b);
+        let s = simulate::resolve(&st.catalog, &side, Some(1), st.limits)?.scenario;
+        let words = company::sketch_words(&s);
+        let (mut result, _) = on_pool(&st, &req.session, move |cancel| {
+            company::run(&s, None, full, cancel, None)
+        })
+        .await?;
+        result.headline.words.precision = words.clone();
+        result.sketch = Some(words);
+        return Ok(Json(result).into_response());
+    }
     let a = match &req.pinned {
         Some(p) => {
             if !is_company(&st, p) {

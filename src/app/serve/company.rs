@@ -1,6 +1,7 @@
-//! Company-world scenarios (`kind = "company"`) on the workshop page: the world's levers, the
-//! run (replicate companies, refined one step at a time), the headline in plain words, the
-//! A/B difference paired by replicate, and the files `run` writes.
+//! Company-world scenarios (`kind = "company"`) on the workshop page: the run (replicate
+//! companies, refined one step at a time), the headline in plain words, the A/B difference
+//! paired by replicate, and the files `run` writes. The world's levers are in
+//! [`super::company_levers`].
 //!
 //! Why replicates are the unit of refinement: replicate company `r` depends only on the seed
 //! and `r` (see `world`), so the first `k` replicates of a page run are exactly the first `k`
@@ -13,7 +14,6 @@
 //! [`world::charts`], [`world::report`]) from the same per-replicate summaries, so the page
 //! and the files never disagree.
 
-use std::collections::BTreeMap;
 use std::sync::atomic::AtomicBool;
 
 use serde::Serialize;
@@ -22,248 +22,13 @@ use mlm_sim::charts::ChartFormat;
 use mlm_sim::engine::Interrupted;
 use mlm_sim::export::charts::ChartSet;
 use mlm_sim::fmt::{percent as pct, thousands as group};
-use mlm_sim::scenario::company::{
-    MAX_FOUNDERS, MAX_MARKET, MAX_PARTICIPANTS_CAP, MAX_REPLICATES, MAX_YEARS,
-};
 use mlm_sim::scenario::Scenario;
 use mlm_sim::world::charts as world_charts;
 use mlm_sim::world::output as world_output;
 use mlm_sim::world::report::{across, Across, ReplicateSummary};
 
-use super::catalog::{Lever, LeverGroup, LeverValue};
+pub use super::company_levers::{world_groups, world_values};
 use super::simulate::{chart_size, PageChart, RunError};
-
-/// A key of the company world as the page draws it.
-struct WorldKey {
-    key: &'static str,
-    doc: &'static str,
-    min: f64,
-    max: f64,
-    slider_max: f64,
-    step: f64,
-    unit: &'static str,
-    /// The value that switches the mechanism off, where there is one.
-    neutral: Option<f64>,
-    /// What the neutral or default value means.
-    note: &'static str,
-    list: bool,
-}
-
-/// The world's own keys in page order, by heading: every key of `COMPANY_KEYS` but `kind`
-/// (a test checks none is left out), and the plan's unilevel rates, which the person
-/// registry does not list. Ranges are the validator's constants.
-const WORLD_GROUPS: &[(&str, &str, &[WorldKey])] = &[
-    (
-        "The company",
-        "Who starts it, how long it runs, and how many companies are simulated for the intervals.",
-        &[
-            WorldKey {
-                key: "company.founders",
-                doc: "people who start the company in month 0",
-                min: 1.0,
-                max: MAX_FOUNDERS as f64,
-                slider_max: 200.0,
-                step: 1.0,
-                unit: "people",
-                neutral: None,
-                note: "default 10",
-                list: false,
-            },
-            WorldKey {
-                key: "company.years",
-                doc: "horizon: how long the company is simulated",
-                min: 1.0,
-                max: MAX_YEARS as f64,
-                slider_max: 20.0,
-                step: 1.0,
-                unit: "years",
-                neutral: None,
-                note: "default 10",
-                list: false,
-            },
-            WorldKey {
-                key: "company.replicates",
-                doc: "independent companies; every interval is across them",
-                min: 1.0,
-                max: MAX_REPLICATES as f64,
-                slider_max: 50.0,
-                step: 1.0,
-                unit: "companies",
-                neutral: None,
-                note: "default 10",
-                list: false,
-            },
-            WorldKey {
-                key: "company.disclosure_year",
-                doc: "calendar year of the income-disclosure statement",
-                min: 0.0,
-                max: MAX_YEARS as f64,
-                slider_max: 20.0,
-                step: 1.0,
-                unit: "year",
-                neutral: None,
-                note: "0 = the last year (default)",
-                list: false,
-            },
-            WorldKey {
-                key: "company.max_participants",
-                doc: "joins beyond this many participants are refused and the company reported as capped",
-                min: 1.0,
-                max: MAX_PARTICIPANTS_CAP as f64,
-                slider_max: 20_000_000.0,
-                step: 1000.0,
-                unit: "people",
-                neutral: None,
-                note: "default 20,000,000",
-                list: false,
-            },
-        ],
-    ),
-    (
-        "The market",
-        "A finite market: only people never approached can join or buy, so growth slows and stops.",
-        &[
-            WorldKey {
-                key: "market.size",
-                doc: "people in the market, the founders among them",
-                min: 1.0,
-                max: MAX_MARKET as f64,
-                slider_max: 10_000_000.0,
-                step: 1000.0,
-                unit: "people",
-                neutral: Some(MAX_MARKET as f64),
-                note: "a market far larger than the company never saturates",
-                list: false,
-            },
-            WorldKey {
-                key: "market.recontact_after_months",
-                doc: "months after which someone who said no can be approached afresh",
-                min: 0.0,
-                max: 600.0,
-                slider_max: 60.0,
-                step: 1.0,
-                unit: "months",
-                neutral: None,
-                note: "0 = never approached again",
-                list: false,
-            },
-        ],
-    ),
-    (
-        "The compensation plan",
-        "How commissions flow up the real tree: rates by level, a purchase minimum, rank overrides.",
-        &[
-            WorldKey {
-                key: "economics.commission_rates",
-                doc: "unilevel rate by level, level 1 first, share of each member's volume",
-                min: 0.0,
-                max: 1.0,
-                slider_max: 1.0,
-                step: 0.0,
-                unit: "shares 0-1, one per level",
-                neutral: None,
-                note: "[] = no commissions",
-                list: true,
-            },
-            WorldKey {
-                key: "plan.min_personal_volume",
-                doc: "own monthly volume below which a member earns no commission that month",
-                min: 0.0,
-                max: mlm_sim::scenario::params::MONEY_MAX,
-                slider_max: 500.0,
-                step: 1.0,
-                unit: "money",
-                neutral: Some(0.0),
-                note: "off at 0",
-                list: false,
-            },
-            WorldKey {
-                key: "plan.rank_group_volume",
-                doc: "monthly group volume needed for each rank, lowest first, strictly increasing",
-                min: 0.0,
-                max: mlm_sim::scenario::params::MONEY_MAX,
-                slider_max: 0.0,
-                step: 0.0,
-                unit: "money, one per rank",
-                neutral: None,
-                note: "[] = no ranks (with plan.rank_override = [])",
-                list: true,
-            },
-            WorldKey {
-                key: "plan.rank_override",
-                doc: "override rate of each rank, paid as a difference to lower ranks below",
-                min: 0.0,
-                max: 1.0,
-                slider_max: 0.0,
-                step: 0.0,
-                unit: "shares 0-1, one per rank",
-                neutral: None,
-                note: "[] = no ranks (with plan.rank_group_volume = [])",
-                list: true,
-            },
-        ],
-    ),
-];
-
-/// The company world's levers, grouped, in the shape of the person levers.
-pub fn world_groups() -> Vec<LeverGroup> {
-    WORLD_GROUPS
-        .iter()
-        .map(|(title, plain, keys)| LeverGroup {
-            title,
-            plain,
-            levers: keys
-                .iter()
-                .map(|k| Lever {
-                    key: k.key.to_string(),
-                    label: k.key.rsplit('.').next().unwrap_or(k.key).replace('_', " "),
-                    doc: k.doc.to_string(),
-                    min: k.min,
-                    max: k.max,
-                    slider_max: k.slider_max,
-                    step: k.step,
-                    neutral: k.neutral,
-                    unit: k.unit,
-                    list: k.list,
-                    note: Some(k.note),
-                })
-                .collect(),
-        })
-        .collect()
-}
-
-/// The world keys' values in `s` (empty for followed careers), as `check` lists them.
-pub fn world_values(s: &Scenario) -> BTreeMap<&'static str, LeverValue> {
-    let Some(c) = &s.company else {
-        return BTreeMap::new();
-    };
-    let rates: Vec<String> = s
-        .commission_rates
-        .iter()
-        .map(|r| mlm_sim::fmt::compact(*r))
-        .collect();
-    let mut listing = c.listing();
-    listing.push((
-        "economics.commission_rates".into(),
-        format!("[{}]", rates.join(", ")),
-    ));
-    let mut out = BTreeMap::new();
-    for (_, _, keys) in WORLD_GROUPS {
-        for k in *keys {
-            if let Some((_, text)) = listing.iter().find(|(key, _)| key == k.key) {
-                out.insert(
-                    k.key,
-                    LeverValue {
-                        mean: text.parse::<f64>().ok(),
-                        text: text.clone(),
-                        drawn: false,
-                    },
-                );
-            }
-        }
-    }
-    out
-}
 
 /// The replicates `s` asks for.
 pub fn replicates(s: &Scenario) -> u64 {
@@ -646,6 +411,47 @@ pub fn page_charts(s: &Scenario, reps: &[ReplicateSummary]) -> Result<Vec<PageCh
         .collect())
 }
 
+/// The sketch shrinks the market, the founders and the participant cap by this factor.
+pub const SKETCH_SCALE: u64 = 10;
+
+/// The settings of the page's first sketch: `side` with the market, the founders and the
+/// participant cap of `full` (its resolved company) divided by [`SKETCH_SCALE`]. A full-size
+/// company takes about a second even on an idle machine, over the 300 ms a room waits; a
+/// company a tenth the size has the same people and plan in a smaller country, so its shares
+/// (who lost money, saturation over time) are a fair first look. It is labelled as a sketch
+/// and is itself exactly `run` with those three `--set`s and one replicate.
+pub fn sketch_side(side: &super::simulate::Settings, full: &Scenario) -> super::simulate::Settings {
+    let mut out = side.clone();
+    if let Some(c) = &full.company {
+        let founders = (c.founders / SKETCH_SCALE).max(1);
+        let market = (c.market_size / SKETCH_SCALE).max(founders);
+        let cap = (c.max_participants / SKETCH_SCALE).max(founders);
+        for (key, value) in [
+            ("company.founders", founders),
+            ("market.size", market),
+            ("company.max_participants", cap),
+        ] {
+            out.means.remove(key);
+            out.settings.insert(key.to_string(), value.to_string());
+        }
+    }
+    out
+}
+
+/// How the page labels a sketch of `s` (the scaled company).
+pub fn sketch_words(s: &Scenario) -> String {
+    let c = s
+        .company
+        .as_ref()
+        .map_or((0, 0), |c| (c.market_size, c.founders));
+    format!(
+        "sketch: one company at 1/{SKETCH_SCALE} scale (market {}, {} founders), not the \
+         scenario's figures; refining",
+        group(c.0 as f64, 0),
+        c.1
+    )
+}
+
 /// Chart stems of a company run, in page order.
 pub const CHART_STEMS: [&str; 3] = ["company-over-time", "company-cohorts", "company-lorenz"];
 
@@ -676,6 +482,8 @@ pub struct CompanyResult {
     pub charts: Vec<PageChart>,
     /// Present in A/B mode.
     pub ab: Option<CompanyAb>,
+    /// Set when this is the first sketch (a company at reduced scale), in words.
+    pub sketch: Option<String>,
     /// Replicates taken over from the previous refinement step (0: simulated from the first).
     pub continued_from: u64,
     /// Person-months simulated in this request.
@@ -755,6 +563,7 @@ pub fn run(
         headline: CompanyHeadline::new(b, &rb, full),
         charts,
         ab,
+        sketch: None,
         continued_from: from,
         person_months: pm_after - pm_before,
         elapsed_ms: started.elapsed().as_millis() as u64,

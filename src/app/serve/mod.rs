@@ -15,6 +15,7 @@
 pub mod api;
 pub mod catalog;
 pub mod company;
+pub mod company_levers;
 pub mod headline;
 pub mod page;
 pub mod simulate;

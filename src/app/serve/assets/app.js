@@ -217,9 +217,10 @@ function ownReplicates() {
   return Number.isInteger(moved) && moved > 0 ? moved : entry().replicates;
 }
 
-// A company is refined company by company: a first picture of one replicate, then all.
+// A company: a sketch first (one company at a tenth of the size, labelled), then one
+// full-size company, then all of them.
 function companyStages(full) {
-  return full > 1 ? [1, full] : [full];
+  return full > 1 ? ["sketch", 1, full] : ["sketch", full];
 }
 
 async function refresh() {
@@ -232,10 +233,13 @@ async function refresh() {
   const what = company ? "companies" : "careers";
   document.body.dataset.busy = "1";
   for (const n of (company ? companyStages(full) : stages(full))) {
-    const done = n >= full;
-    setStatus(done ? `Refining to ${group(n)} ${what}…` : `Simulating ${group(n)} ${what}…`, null);
-    const request = { session: state.session, current: current(), pinned: state.pinned };
-    if (company) request.replicates = n; else request.careers = n;
+    const sketch = n === "sketch";
+    const done = !sketch && n >= full;
+    setStatus(sketch ? "Sketching one company at a tenth of the size…"
+      : done ? `Refining to ${group(n)} ${what}…` : `Simulating ${group(n)} ${what}…`, null);
+    const request = { session: state.session, current: current(), pinned: sketch ? null : state.pinned };
+    if (sketch) { request.replicates = 1; request.sketch = true; }
+    else if (company) request.replicates = n; else request.careers = n;
     let r;
     try {
       r = await post("/api/run", request, controller.signal);
@@ -291,12 +295,15 @@ function renderCompany(res) {
   $("later").hidden = false;
   $("later").textContent = h.words.later_you_join;
   const ab = res.ab;
-  $("a-failure").textContent = ab ? "A: " + pct(ab.a.lost_money.mean) : "";
-  $("a-still-in").textContent = ab ? "A: " + pct(ab.a.no_payments.mean) : "";
-  $("a-lost").textContent = ab ? "A: " + pct(ab.a.top1_share.mean) : "";
-  $("a-median").textContent = ab ? "A: " + pct(ab.a.penetration.mean) : "";
-  renderAb(ab);
-  const refined = res.replicates >= res.full_replicates;
+  // A sketch has no A side: the A/B table of the last full picture stays until the next one.
+  if (!res.sketch) {
+    $("a-failure").textContent = ab ? "A: " + pct(ab.a.lost_money.mean) : "";
+    $("a-still-in").textContent = ab ? "A: " + pct(ab.a.no_payments.mean) : "";
+    $("a-lost").textContent = ab ? "A: " + pct(ab.a.top1_share.mean) : "";
+    $("a-median").textContent = ab ? "A: " + pct(ab.a.penetration.mean) : "";
+    renderAb(ab);
+  }
+  const refined = !res.sketch && res.replicates >= res.full_replicates;
   setStatus(
     (refined ? "" : "Refining… ") + `${h.words.precision} · ` +
     (ab ? "charts show B · " : "") +
