@@ -14,8 +14,8 @@
 //! [`world::charts`], [`world::report`]) from the same per-replicate summaries, so the page
 //! and the files never disagree.
 //!
-//! Why about 670 lines: a third of it is its tests; the run, the headline and the A/B table
-//! share the per-replicate figures defined once here. The levers already live apart.
+//! Why about 670 lines (100 of them tests): the run, the sketch, the headline and the A/B
+//! table share the per-replicate figures defined once here; the levers already live apart.
 
 use std::sync::atomic::AtomicBool;
 
