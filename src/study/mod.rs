@@ -12,6 +12,7 @@
 //! variants; differences are then estimated from those paired counts, which is what makes
 //! them precise (docs/compare.md derives the intervals).
 
+pub mod company;
 pub mod compare;
 pub mod compare_html;
 pub mod morris;
@@ -42,8 +43,10 @@ pub fn check_pairable(scenarios: &[Scenario]) -> Result<()> {
     let Some(first) = scenarios.first() else {
         bail!("nothing to simulate");
     };
-    // Company world (issue 11): not a followed-career study.
-    crate::scenario::company::refuse_company(first, "compare/sweep")?;
+    // Company world (issue 13): compared company by company.
+    if scenarios.iter().any(|s| s.company.is_some()) {
+        return company::check_pairable(scenarios);
+    }
     for s in &scenarios[1..] {
         if s.seed != first.seed {
             bail!(
