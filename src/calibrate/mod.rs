@@ -518,3 +518,6 @@ mod tests {
 
 #[cfg(test)]
 mod synthetic_tests;
+
+#[cfg(test)]
+mod company_tests;

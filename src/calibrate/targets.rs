@@ -415,8 +415,19 @@ mod tests {
         assert!(e.contains("needs an uncertainty"), "{e}");
         let e = err(&OK.replace("tolerance=0.05", "tolerance=0.05\nrole='held'"));
         assert!(e.contains("role `held` is not allowed"), "{e}");
-        let e = err(&OK.replace("survival_month_12", "top_1pct_commission_share"));
-        assert!(e.contains("cannot be computed yet"), "{e}");
+        // A company figure parses, and is refused on a followed-career scenario.
+        let t = Targets::parse(
+            &OK.replace("survival_month_12", "top_1pct_commission_share"),
+            "t.toml",
+        )
+        .unwrap();
+        let careers = scenario::parse("name='x'\n", "x.toml", &[]).unwrap();
+        let e = t.check_against(&careers).unwrap_err().to_string();
+        assert!(
+            e.contains("t.toml: target 1 cannot be measured on x.toml")
+                && e.contains("company scenario"),
+            "{e}"
+        );
     }
 
     #[test]
