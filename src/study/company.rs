@@ -547,6 +547,13 @@ fn show_change(m: Metric, d: f64, lo: f64, hi: f64) -> String {
             100.0 * lo,
             100.0 * hi
         ),
-        _ => format!("{:+.3} ({:.3} to {:.3})", d, lo, hi),
+        Kind::Dollars => format!(
+            "{}{} ({} to {})",
+            if d >= 0.0 { "+" } else { "" },
+            crate::fmt::money(d),
+            crate::fmt::money(lo),
+            crate::fmt::money(hi)
+        ),
+        Kind::Ratio => format!("{:+.3} ({:.3} to {:.3})", d, lo, hi),
     }
 }
