@@ -50,18 +50,24 @@ pub const HEADLINE: &[Metric] = &[
 /// Expected person-months of one company scenario (all its replicates): the founders'
 /// expected downline over the horizon in an infinite market (the followed-career estimate of
 /// [`crate::model::estimate::expected_work`] with the founders as the careers and the whole
-/// tree as the depth), capped by the market's bound, `min(market.size,
-/// company.max_participants) x months` per company (nobody works more than every month).
-/// Saturation only lowers the work, so the estimate errs high, never low.
+/// tree as the depth), capped by what the market allows: `min(market.size,
+/// company.max_participants)` participants, each working at most one expected career over the
+/// whole horizon (the same estimate for one person without a downline). Saturation only lowers
+/// the work, and late joiners work less than a whole horizon, so the estimate errs high.
 pub fn expected_work(s: &Scenario) -> f64 {
+    use crate::model::estimate::expected_work as careers_work;
     let Some(c) = &s.company else {
-        return crate::model::estimate::expected_work(s).person_months;
+        return careers_work(s).person_months;
     };
     let mut tree = s.clone();
     tree.careers = c.founders;
     tree.depth = s.months;
-    let unbounded = crate::model::estimate::expected_work(&tree).person_months;
-    let bound = c.market_size.min(c.max_participants) as f64 * f64::from(s.months);
+    let unbounded = careers_work(&tree).person_months;
+    let mut one = s.clone();
+    one.careers = 1;
+    one.depth = 0;
+    let lifetime = careers_work(&one).person_months_per_career;
+    let bound = c.market_size.min(c.max_participants) as f64 * lifetime;
     c.replicates as f64 * unbounded.min(bound)
 }
 
@@ -72,9 +78,9 @@ pub fn check_work(variants: &[Scenario], max_work: f64) -> Result<()> {
         let first = &variants[0];
         let c = first.company.as_ref().expect("company variants");
         bail!(
-            "{}: this study simulates {} variant(s) x {} companies, about {:.2e} person-months in \
-             all (each company: the founders' expected downline over {} months, capped by a market \
-             of {} people), above the limit of {:.2e} (--max-work). Lower it with --set \
+            "{}: {} variant(s) x {} companies are expected to simulate about {:.2e} person-months \
+             in all (each company: the founders' expected downline over {} months, capped by a \
+             market of {} people each working one expected career), above the limit of {:.2e} (--max-work). Lower it with --set \
              market.size=..., --set company.replicates=... or --set company.years=..., or raise the \
              limit with --max-work {:.0e} if you mean it",
             first.file,
