@@ -247,12 +247,6 @@ pub fn sensitivity(args: SensitivityArgs) -> Result<()> {
         }
         Method::Morris => {
             let probe = mlm_sim::scenario::parse(&text, &file, &base)?;
-            if probe.company.is_some() {
-                anyhow::bail!(
-                    "{file}: --method morris is not available for company scenarios yet; use \
-                     --method oat (each lever down and up, intervals across companies)"
-                );
-            }
             args.metric
                 .support(&probe)
                 .map_err(|why| anyhow::anyhow!("--metric {}: {why}", args.metric.name()))?;
@@ -264,6 +258,24 @@ pub fn sensitivity(args: SensitivityArgs) -> Result<()> {
                 args.trajectories.unwrap_or(DEFAULT_TRAJECTORIES),
                 args.metric,
             )?;
+            if probe.company.is_some() {
+                // Company world (issue 13): the design's points, company by company.
+                let labels = (0..study.scenarios().len())
+                    .map(|i| format!("point {i}"))
+                    .collect();
+                let company = CompanyStudy::new(
+                    study.scenarios().to_vec(),
+                    labels,
+                    study.folder_name(),
+                    Layout::Morris(Box::new(study.clone())),
+                    args.metric,
+                )?;
+                return run_company_study(
+                    &company,
+                    &args.study,
+                    std::slice::from_ref(&args.scenario),
+                );
+            }
             run_study(&study, &args.study, std::slice::from_ref(&args.scenario))
         }
     }

@@ -150,6 +150,9 @@ pub enum Layout {
         /// Each variant's indices into the axes' values.
         points: Vec<Point>,
     },
+    /// Morris elementary effects (`sensitivity --method morris`): the design's points, in
+    /// trajectory order; the metric at each point is its mean over companies.
+    Morris(Box<super::morris::MorrisStudy>),
     /// Each lever down and up (`sensitivity`, one at a time).
     Sensitivity {
         /// Relative move.
@@ -230,6 +233,7 @@ impl CompanyStudy {
             Layout::Sensitivity { delta, moved } => {
                 self.sensitivity_report(figs, *delta, moved, set)
             }
+            Layout::Morris(morris) => self.morris_report(morris, figs, set),
             _ => self.table_report(figs),
         }
     }
@@ -247,6 +251,38 @@ impl CompanyStudy {
             s.months,
             s.seed
         )
+    }
+
+    /// `sensitivity --method morris`: the elementary effects on the mean over companies.
+    fn morris_report(
+        &self,
+        morris: &super::morris::MorrisStudy,
+        figs: &[CompanyFigures],
+        set: Option<&ChartSet>,
+    ) -> Result<StudyReport> {
+        let per_point = (figs.len() / morris.trajectories().max(1)).max(1);
+        let y: Vec<Vec<f64>> = figs
+            .chunks(per_point)
+            .map(|c| c.iter().map(|f| f.measure(self.metric).value).collect())
+            .collect();
+        let s = &self.scenarios[0];
+        let c = s.company.as_ref().expect("company");
+        let simulated = format!(
+            "{} replicate companies per point (market {}, {} months), seed {}, the same companies at every point; effects on the mean over companies",
+            c.replicates,
+            crate::fmt::thousands(c.market_size as f64, 0),
+            s.months,
+            s.seed
+        );
+        let foot = format!(
+            "{} companies per point, market {}, {} months, seed {}, same companies at every point · mlm-sim {}",
+            c.replicates,
+            crate::fmt::thousands(c.market_size as f64, 0),
+            s.months,
+            s.seed,
+            env!("CARGO_PKG_VERSION")
+        );
+        morris.report_values(&y, c.replicates, &simulated, foot, set)
     }
 
     /// `compare` and `sweep`: every variant's figures, with changes against the first.

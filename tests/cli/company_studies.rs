@@ -179,15 +179,6 @@ fn company_studies_refuse_bad_input_with_exit_2_and_write_nothing() {
         (
             vec![
                 "sensitivity".into(),
-                file.display().to_string(),
-                "--method".into(),
-                "morris".into(),
-            ],
-            "--method oat",
-        ),
-        (
-            vec![
-                "sensitivity".into(),
                 careers.display().to_string(),
                 "--metric".into(),
                 "top_1pct_commission_share".into(),
@@ -312,4 +303,40 @@ fn calibrate_fits_a_company_scenario_and_refuses_careers() {
         .code(2);
     assert!(stderr(&a).contains("company.replicates"), "{}", stderr(&a));
     assert!(!dir.path().join("other.toml").exists());
+}
+
+#[test]
+fn morris_screening_works_on_a_company_scenario() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "c.toml", SMALL);
+    let out = dir.path().join("out");
+    let a = mlm()
+        .args(["sensitivity", file.to_str().unwrap()])
+        .args(["--method", "morris", "--trajectories", "2"])
+        .args(["--metric", "penetration", "--no-charts"])
+        .args(["--set", "company.replicates=3"])
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&a.get_output().stdout).into_owned();
+    assert!(text.contains("3 replicate companies per point"), "{text}");
+    let folder = std::fs::read_dir(&out)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let rows = csv_rows(&folder.join("morris.csv"));
+    // Direction: every elementary effect of the join probability on penetration is
+    // positive (the same companies at every point), so mu = mu* > 0.
+    let join = rows
+        .iter()
+        .find(|r| r["key"] == "prospecting.join_probability")
+        .unwrap();
+    assert!(num(join, "mu") > 0.0, "{join:?}");
+    assert!(
+        (num(join, "mu") - num(join, "mu_star")).abs() < 1e-9,
+        "{join:?}"
+    );
 }
