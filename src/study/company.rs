@@ -234,6 +234,15 @@ impl CompanyStudy {
                 self.sensitivity_report(figs, *delta, moved, set)
             }
             Layout::Morris(morris) => self.morris_report(morris, figs, set),
+            Layout::Sweep { axes, points } if axes.len() == 1 => {
+                let mut report = self.table_report(figs)?;
+                if let Some(set) = set {
+                    report
+                        .files
+                        .extend(self.sweep_chart(&axes[0], points, figs, set)?);
+                }
+                Ok(report)
+            }
             _ => self.table_report(figs),
         }
     }
@@ -250,6 +259,54 @@ impl CompanyStudy {
             c.founders,
             s.months,
             s.seed
+        )
+    }
+
+    /// A one-key sweep's chart: the chosen metric (or the failure rate, when the metric is not
+    /// a share: the chart is drawn in percent) against the key, with its 95% band across
+    /// companies.
+    fn sweep_chart(
+        &self,
+        axis: &Axis,
+        points: &[Point],
+        figs: &[CompanyFigures],
+        set: &ChartSet,
+    ) -> Result<Vec<(String, Vec<u8>)>> {
+        let metric = if self.metric.kind() == Kind::Share {
+            self.metric
+        } else {
+            Metric::FailureRate
+        };
+        let series = vec![charts::BandSeries {
+            label: metric.name(),
+            points: points
+                .iter()
+                .zip(figs)
+                .map(|(p, f)| (axis.values[p[0]], f.measure(metric)))
+                .filter(|(_, m)| m.value.is_finite())
+                .map(|(x, m)| (x, m.value, m.ci[0], m.ci[1]))
+                .collect(),
+        }];
+        let s = &self.scenarios[0];
+        let c = s.company.as_ref().expect("company");
+        let text = ChartText::new(
+            format!("{}: {} against {}", s.name, metric.name(), axis.key),
+            format!(
+                "{} companies per point, market {}, {} months, seed {}, same companies at every point · mlm-sim {}",
+                c.replicates,
+                crate::fmt::thousands(c.market_size as f64, 0),
+                s.months,
+                s.seed,
+                env!("CARGO_PKG_VERSION")
+            ),
+        )
+        .with_subtitle("shaded: 95% interval across companies");
+        let y_label = format!("{} (%)", metric.name());
+        chart_files(
+            set,
+            "company-sweep.svg",
+            |t, z, f| charts::line_with_band(t, z, f, &axis.key, &y_label, &series),
+            &text,
         )
     }
 

@@ -56,7 +56,7 @@ fn a_company_sweep_reports_every_figure_with_intervals_and_paired_changes() {
     let a = mlm()
         .args(["sweep", file.to_str().unwrap()])
         .args(["--param", "prospecting.join_probability=0.02,0.08"])
-        .args(["--metric", "top_1pct_commission_share", "--no-charts"])
+        .args(["--metric", "top_1pct_commission_share", "--format", "svg"])
         .arg("--out")
         .arg(&out)
         .assert()
@@ -67,10 +67,9 @@ fn a_company_sweep_reports_every_figure_with_intervals_and_paired_changes() {
         "{text}"
     );
     assert!(text.contains("mean (95% CI across companies)"), "{text}");
-    let rows = csv_rows(
-        &out.join("sweep-tiny-company-prospecting-join-probability")
-            .join("sweep.csv"),
-    );
+    let folder = out.join("sweep-tiny-company-prospecting-join-probability");
+    assert!(folder.join("company-sweep.svg").is_file());
+    let rows = csv_rows(&folder.join("sweep.csv"));
     // Both points, every headline figure, the chosen metric first.
     assert_eq!(rows[0]["metric"], "top_1pct_commission_share");
     let pen: Vec<_> = rows
