@@ -339,3 +339,31 @@ fn morris_screening_works_on_a_company_scenario() {
         "{join:?}"
     );
 }
+
+#[test]
+fn a_company_sweep_is_identical_at_one_and_two_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "c.toml", SMALL);
+    let csv = |threads: &str| {
+        let out = dir.path().join(format!("out-{threads}"));
+        mlm()
+            .args(["sweep", file.to_str().unwrap()])
+            .args([
+                "--param",
+                "rejection.sting=0,0.02",
+                "--no-charts",
+                "--quiet",
+            ])
+            .args(["--threads", threads])
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .success();
+        std::fs::read(
+            out.join("sweep-tiny-company-rejection-sting")
+                .join("sweep.csv"),
+        )
+        .unwrap()
+    };
+    assert_eq!(csv("1"), csv("2"));
+}
