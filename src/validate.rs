@@ -21,7 +21,7 @@ use std::sync::atomic::AtomicBool;
 use anyhow::{Context, Result};
 
 use crate::calibrate::validation::TargetValidation;
-use crate::calibrate::Targets;
+use crate::calibrate::{Figures, Targets};
 use crate::engine::{self, Hooks};
 use crate::model::Model;
 use crate::outcome::CareerOutcome;
@@ -142,6 +142,15 @@ impl Report {
                     ""
                 }
             );
+            if f.fitted_failures() > 0 {
+                let _ = writeln!(
+                    s,
+                    "The scenario does not reproduce figures it should be fitted to: it has not been \
+                     calibrated to {} (or the model changed since). `mlm-sim calibrate {} --targets {}` \
+                     fits it; until then its figures are not calibrated results.",
+                    f.targets_file, f.scenario, f.targets_file
+                );
+            }
         }
         s
     }
@@ -360,8 +369,12 @@ pub struct SuiteRequest {
     pub scenario: Option<std::path::PathBuf>,
     /// Targets file (None: the shipped `scenarios/targets/aarp-2018.toml`, embedded).
     pub targets: Option<std::path::PathBuf>,
-    /// Careers for the published-figure table (None: [`TYPICAL_CAREERS`]).
+    /// Careers for the published-figure table (None: [`TYPICAL_CAREERS`]); followed
+    /// careers only (a company scenario simulates `company.replicates` companies).
     pub careers: Option<u64>,
+    /// `--set` overrides applied to the scenario (e.g. a smaller market or fewer replicates
+    /// for a quick company check).
+    pub overrides: Vec<Override>,
 }
 
 /// The scenario the published figures are checked on, read and validated.
@@ -375,27 +388,39 @@ fn figures_scenario(req: &SuiteRequest, targets: &Targets) -> Result<Scenario> {
         }
         None => (TYPICAL.to_string(), "scenarios/typical.toml".to_string()),
     };
+    let plain = scenario::parse(&text, &file, &req.overrides)?;
+    if plain.company.is_some() {
+        // Company world (issue 13): the figures come from its replicate companies.
+        if req.careers.is_some() {
+            anyhow::bail!(
+                "{file}: --careers applies to followed careers; a company scenario simulates \
+                 company.replicates companies (choose them with --set company.replicates=R)"
+            );
+        }
+        targets.check_against(&plain)?;
+        return Ok(plain);
+    }
     let careers = req.careers.unwrap_or(TYPICAL_CAREERS);
-    let s = scenario::parse(
-        &text,
-        &file,
-        &[Override::integer(
-            "careers",
-            careers.min(i64::MAX as u64) as i64,
-        )],
-    )?;
+    let mut overrides = req.overrides.clone();
+    overrides.push(Override::integer(
+        "careers",
+        careers.min(i64::MAX as u64) as i64,
+    ));
+    let s = scenario::parse(&text, &file, &overrides)?;
     targets.check_against(&s)?;
     Ok(s)
 }
 
 /// The scenario against every target, fitted and held for validation.
 fn figures(s: &Scenario, targets: &Targets) -> Result<TargetValidation> {
-    let t = simulate(s, &mut |_| {})?;
-    Ok(TargetValidation::new(
-        &s.file,
-        targets,
-        &Summary::new(s, &t),
-    ))
+    let figures = if s.company.is_some() {
+        let never = AtomicBool::new(false);
+        Figures::Company(crate::calibrate::company::simulate(s, &never, &|_| {})?)
+    } else {
+        let t = simulate(s, &mut |_| {})?;
+        Figures::Careers(Box::new(Summary::new(s, &t)))
+    };
+    Ok(TargetValidation::new(&s.file, targets, &figures))
 }
 
 /// Run the whole suite on the current rayon pool with the shipped scenario and targets, or

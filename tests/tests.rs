@@ -6,6 +6,7 @@ mod cli {
     mod calibration;
     mod closed_forms;
     mod company;
+    mod company_studies;
     mod context;
     mod faults;
     mod ground;

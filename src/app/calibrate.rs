@@ -48,6 +48,10 @@ pub struct CalibrateArgs {
 /// `mlm-sim validate`.
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
+    /// Scenario to check the published figures on (same as --scenario; needs --targets). A
+    /// company scenario (kind = "company") is measured on its replicate companies.
+    #[arg(value_name = "SCENARIO.toml", conflicts_with = "scenario")]
+    pub scenario_file: Option<PathBuf>,
     /// Check these published figures (fitted and held for validation) instead of the shipped
     /// `scenarios/targets/aarp-2018.toml`.
     #[arg(long, value_name = "TARGETS.toml")]
@@ -56,9 +60,14 @@ pub struct ValidateArgs {
     /// (needs --targets).
     #[arg(long, value_name = "SCENARIO.toml")]
     pub scenario: Option<PathBuf>,
-    /// Careers simulated for the published-figure table (default 20,000).
+    /// Careers simulated for the published-figure table (default 20,000; followed careers
+    /// only).
     #[arg(long, value_name = "N")]
     pub careers: Option<u64>,
+    /// Override any scenario key before checking (as in `run`), e.g. `--set
+    /// company.replicates=4`. Repeatable.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
     #[command(flatten)]
     pub threads: ThreadFlags,
 }
@@ -116,9 +125,10 @@ pub fn validate(args: ValidateArgs) -> Result<()> {
     };
     let ctx = RunContext::new(&sim)?;
     let req = mlm_sim::validate::SuiteRequest {
-        scenario: args.scenario,
+        scenario: args.scenario.or(args.scenario_file),
         targets: args.targets,
         careers: args.careers,
+        overrides: set_overrides(&args.set)?,
     };
     let report = ctx
         .pool

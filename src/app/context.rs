@@ -75,6 +75,11 @@ impl RunContext {
     /// the keys that drive the estimate and the flag that raises the limit.
     pub fn check_work(&self, scenarios: &[Scenario]) -> Result<()> {
         for s in scenarios {
+            // Company world (issue 13): every replicate company's expected person-months.
+            if s.company.is_some() {
+                mlm_sim::study::company::check_work(std::slice::from_ref(s), self.max_work)?;
+                continue;
+            }
             let w = estimate::expected_work(s);
             if w.person_months > self.max_work {
                 bail!("{}", work_refusal(s, &w, self.max_work));

@@ -10,6 +10,7 @@ use clap::Args;
 
 use mlm_sim::calibrate::Metric;
 use mlm_sim::export::{Input, OutputDir};
+use mlm_sim::study::company::{self, CompanyStudy, Layout};
 use mlm_sim::study::compare::CompareStudy;
 use mlm_sim::study::morris::MorrisStudy;
 use mlm_sim::study::sensitivity::{parse_delta, SensitivityStudy};
@@ -69,6 +70,11 @@ pub struct SweepArgs {
     /// (e.g. 0.005 = ±0.5 points); `--careers` is the cap.
     #[arg(long, value_name = "HALF_WIDTH", value_parser = precision::parse_precision)]
     pub precision: Option<f64>,
+    /// Company scenarios only: the figure shown first at every point (any metric of a targets
+    /// file, e.g. top_1pct_commission_share, penetration, turnover_per_year); the headline
+    /// company figures follow it.
+    #[arg(long, value_name = "NAME", value_parser = parse_metric)]
+    pub metric: Option<Metric>,
     #[command(flatten)]
     pub study: StudyFlags,
 }
@@ -119,6 +125,20 @@ fn parse_metric(text: &str) -> Result<Metric, String> {
 /// Run `mlm-sim compare`.
 pub fn compare(args: CompareArgs) -> Result<()> {
     let scenarios = args.study.scenario.load(&args.scenarios)?;
+    if scenarios.iter().any(|s| s.company.is_some()) {
+        refuse_precision(&scenarios[0], args.precision)?;
+        let labels = scenarios.iter().map(|s| s.name.clone()).collect();
+        let slugs: Vec<String> = scenarios.iter().map(|s| s.slug()).collect();
+        let folder = format!("compare-{}", slugs.join("-vs-"));
+        let study = CompanyStudy::new(
+            scenarios,
+            labels,
+            folder,
+            Layout::Compare,
+            Metric::FailureRate,
+        )?;
+        return run_company_study(&study, &args.study, &args.scenarios);
+    }
     let study = CompareStudy::new(scenarios, args.precision)?;
     run_study(&study, &args.study, &args.scenarios)
 }
@@ -129,7 +149,53 @@ pub fn sweep(args: SweepArgs) -> Result<()> {
     let (text, file) = read_scenario(&args.scenario)?;
     let base = args.study.scenario.overrides()?;
     let study = SweepStudy::new(&text, &file, &base, axes, args.precision)?;
+    let first = &study.scenarios()[0];
+    if first.company.is_some() {
+        // Company world (issue 13): the same grid, simulated company by company.
+        refuse_precision(first, args.precision)?;
+        let labels = study
+            .points()
+            .iter()
+            .map(|p| {
+                p.iter()
+                    .zip(study.axes())
+                    .map(|(i, a)| format!("{}={}", a.key, study::short_num(a.values[*i])))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .collect();
+        let metric = args.metric.unwrap_or(Metric::FailureRate);
+        let company = CompanyStudy::new(
+            study.scenarios().to_vec(),
+            labels,
+            study.folder_name(),
+            Layout::Sweep {
+                axes: study.axes().to_vec(),
+                points: study.points().to_vec(),
+            },
+            metric,
+        )?;
+        return run_company_study(&company, &args.study, std::slice::from_ref(&args.scenario));
+    }
+    if args.metric.is_some() {
+        anyhow::bail!(
+            "--metric applies to company scenarios in `sweep` (followed-career sweeps report a \
+             fixed set of figures; rank levers by any metric with `mlm-sim sensitivity --metric`)"
+        );
+    }
     run_study(&study, &args.study, std::slice::from_ref(&args.scenario))
+}
+
+/// `--precision` stops adding careers; a company study has replicates instead.
+fn refuse_precision(s: &mlm_sim::scenario::Scenario, precision: Option<f64>) -> Result<()> {
+    if precision.is_some() {
+        anyhow::bail!(
+            "{}: --precision applies to followed careers, not to a company scenario (choose the \
+             companies with --set company.replicates=R)",
+            s.file
+        );
+    }
+    Ok(())
 }
 
 /// Run `mlm-sim sensitivity`.
@@ -143,9 +209,47 @@ pub fn sensitivity(args: SensitivityArgs) -> Result<()> {
             }
             let study =
                 SensitivityStudy::new(&text, &file, &base, args.delta)?.with_metric(args.metric);
+            let first = &study.scenarios()[0];
+            args.metric
+                .support(first)
+                .map_err(|why| anyhow::anyhow!("--metric {}: {why}", args.metric.name()))?;
+            if first.company.is_some() {
+                // Company world (issue 13): every lever down and up, company by company.
+                let labels = study
+                    .scenarios()
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| {
+                        if i == 0 {
+                            s.name.clone()
+                        } else {
+                            format!("variant {i}")
+                        }
+                    })
+                    .collect();
+                let company = CompanyStudy::new(
+                    study.scenarios().to_vec(),
+                    labels,
+                    study.folder_name(),
+                    Layout::Sensitivity {
+                        delta: study.delta(),
+                        moved: study.moved().to_vec(),
+                    },
+                    args.metric,
+                )?;
+                return run_company_study(
+                    &company,
+                    &args.study,
+                    std::slice::from_ref(&args.scenario),
+                );
+            }
             run_study(&study, &args.study, std::slice::from_ref(&args.scenario))
         }
         Method::Morris => {
+            let probe = mlm_sim::scenario::parse(&text, &file, &base)?;
+            args.metric
+                .support(&probe)
+                .map_err(|why| anyhow::anyhow!("--metric {}: {why}", args.metric.name()))?;
             let study = MorrisStudy::new(
                 &text,
                 &file,
@@ -154,6 +258,24 @@ pub fn sensitivity(args: SensitivityArgs) -> Result<()> {
                 args.trajectories.unwrap_or(DEFAULT_TRAJECTORIES),
                 args.metric,
             )?;
+            if probe.company.is_some() {
+                // Company world (issue 13): the design's points, company by company.
+                let labels = (0..study.scenarios().len())
+                    .map(|i| format!("point {i}"))
+                    .collect();
+                let company = CompanyStudy::new(
+                    study.scenarios().to_vec(),
+                    labels,
+                    study.folder_name(),
+                    Layout::Morris(Box::new(study.clone())),
+                    args.metric,
+                )?;
+                return run_company_study(
+                    &company,
+                    &args.study,
+                    std::slice::from_ref(&args.scenario),
+                );
+            }
             run_study(&study, &args.study, std::slice::from_ref(&args.scenario))
         }
     }
@@ -166,6 +288,43 @@ fn read_scenario(path: &std::path::Path) -> Result<(String, String)> {
         mlm_sim::input::read_text_capped(path, mlm_sim::input::MAX_SCENARIO_BYTES, "scenario")
             .with_context(|| format!("invalid scenario {file}: cannot read the file"))?;
     Ok((text, file))
+}
+
+/// The pipeline of a company-world study (issue 13): the total expected work of every
+/// variant's companies against `--max-work`, the output folder, the companies simulated with
+/// progress and cancellation, the files in one commit.
+fn run_company_study(study: &CompanyStudy, flags: &StudyFlags, inputs: &[PathBuf]) -> Result<()> {
+    let ctx = RunContext::new(&flags.sim)?;
+    company::check_work(&study.scenarios, ctx.max_work)?;
+    for s in &study.scenarios {
+        mlm_sim::world::output::check_memory(s)?;
+    }
+    let out = OutputDir::create_guarded(&flags.out.out.join(&study.folder), &Input::all(inputs))?;
+    report_cleaned(out.cleaned(), ctx.quiet);
+    let what = format!("simulating the study {}", study.folder);
+    let figs = ctx
+        .simulate(study.companies(), "simulating", |hooks| {
+            study.simulate(hooks.cancel, hooks.progress)
+        })
+        .map_err(|e| explain_interruption(e, &what, &[]))?;
+    let report = study.report(&figs, flags.charts.chart_set().as_ref())?;
+    write_staged(
+        &out,
+        report.files.iter().map(|(n, b)| (n.as_str(), b.as_slice())),
+        ctx.cancel,
+    )
+    .map_err(|e| explain_interruption(e, &what, &[]))?;
+    pause_point("commit");
+    ctx.stop_if_signalled(&what, &[])?;
+    let dir = out.commit()?;
+    if !ctx.quiet {
+        print_out(&format!(
+            "{}  Results in {}\n\n",
+            report.text,
+            display_path(&dir)
+        ))?;
+    }
+    Ok(())
 }
 
 /// The pipeline of every study: check the work, prepare the folder (a bad path fails before

@@ -4,9 +4,9 @@
 use anyhow::{Context, Result};
 
 use super::identify::{self, Identification};
+use super::Figures;
 use super::{nelder_mead, round_sig, Problem, Target};
 use crate::fmt::compact as fmt_num;
-use crate::summary::Summary;
 
 /// Where one start of the search began and ended.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,8 +30,8 @@ pub struct Fit {
     pub start: Vec<f64>,
     /// Fitted values of the free keys (the best start's end, rounded to 4 digits).
     pub values: Vec<f64>,
-    /// Summary at the fitted values.
-    pub summary: Summary,
+    /// Figures at the fitted values (followed careers or replicate companies).
+    pub figures: Figures,
     /// Objective at the fitted values.
     pub objective: f64,
     /// Evaluations used, all starts and the identification included.
@@ -65,14 +65,14 @@ pub const SENSITIVITY_STEP: f64 = 0.05;
 fn sensitivity_matrix(
     problem: &Problem,
     values: &[f64],
-    at: &Summary,
+    at: &Figures,
     evaluations: &mut usize,
 ) -> Result<Vec<Vec<f64>>> {
     let fitted: Vec<&Target> = problem.targets.fitted().collect();
     let scales: Vec<f64> = fitted
         .iter()
         .map(|t| {
-            let m = t.metric.measure(at);
+            let m = at.measure(t.metric);
             let (u, se) = (t.uncertainty.scale(), m.se_or_zero());
             (u * u + se * se).sqrt()
         })
@@ -81,15 +81,15 @@ fn sensitivity_matrix(
     for (j, f) in problem.targets.free.iter().enumerate() {
         let h = SENSITIVITY_STEP * (f.max - f.min);
         let (lo, hi) = ((values[j] - h).max(f.min), (values[j] + h).min(f.max));
-        let at_value = |v: f64, n: &mut usize| -> Result<Summary> {
+        let at_value = |v: f64, n: &mut usize| -> Result<Figures> {
             let mut x = values.to_vec();
             x[j] = v;
             *n += 1;
-            problem.summary_at(&x)
+            problem.figures_at(&x)
         };
         let (s_lo, s_hi) = (at_value(lo, evaluations)?, at_value(hi, evaluations)?);
         for (i, t) in fitted.iter().enumerate() {
-            let d = t.metric.measure(&s_hi).value - t.metric.measure(&s_lo).value;
+            let d = s_hi.measure(t.metric).value - s_lo.measure(t.metric).value;
             jac[i][j] = d / (hi - lo) / scales[i];
         }
     }
@@ -125,7 +125,7 @@ pub fn fit(problem: &Problem, max_evaluations: usize, restarts: usize) -> Result
         };
         let best = nelder_mead::minimize(
             |u| -> Result<f64> {
-                let s = problem.summary_at(&problem.to_values(u))?;
+                let s = problem.figures_at(&problem.to_values(u))?;
                 Ok(problem.targets.objective(&s))
             },
             &u_start,
@@ -146,9 +146,9 @@ pub fn fit(problem: &Problem, max_evaluations: usize, restarts: usize) -> Result
         .cloned()
         .context("internal: no start")?;
     let values: Vec<f64> = best.end.iter().copied().map(round_sig).collect();
-    let summary = problem.summary_at(&values)?;
+    let figures = problem.figures_at(&values)?;
     evaluations += 1;
-    let jac = sensitivity_matrix(problem, &values, &summary, &mut evaluations)?;
+    let jac = sensitivity_matrix(problem, &values, &figures, &mut evaluations)?;
     let names: Vec<String> = problem.targets.fitted().map(|t| t.metric.name()).collect();
     let mut identification = identify::analyse(&jac, &names, free, &values);
     identification
@@ -156,9 +156,9 @@ pub fn fit(problem: &Problem, max_evaluations: usize, restarts: usize) -> Result
         .extend(disagreeing_starts(&starts, &best, &identification));
     Ok(Fit {
         start,
-        objective: problem.targets.objective(&summary),
+        objective: problem.targets.objective(&figures),
         values,
-        summary,
+        figures,
         evaluations,
         converged: best.converged,
         starts,

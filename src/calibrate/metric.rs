@@ -7,10 +7,13 @@
 //! for a figure (a median, a ratio of medians) the standard error is `None` and reports say
 //! "n/a" rather than pretending the figure is exact.
 //!
-//! Figures that published sources give but the followed-career summary cannot compute yet are
-//! known by name and refused with a reason ([`not_yet_computable`]), never measured as 0.
+//! Company-world figures (concentration of commissions, penetration, growth, turnover, join
+//! cohorts) are measured on a company scenario ([`super::company`]); on followed careers they
+//! are refused with the reason ([`Metric::support`]), never measured as 0.
 
+pub use super::company::CohortFigure;
 use crate::outcome::EndReason;
+use crate::scenario::Scenario;
 use crate::stats::{wilson, Z95};
 use crate::summary::Summary;
 
@@ -54,6 +57,22 @@ pub enum Metric {
     CompanyPaymentsMedianOverMean,
     /// `recruits_per_active_year`: direct recruits per member-year spent active.
     RecruitsPerActiveYear,
+    // ---- Company world only (issue 13; measured in [`super::company`]) ----
+    /// `top_1pct_commission_share`: share of the disclosure year's commissions paid to the
+    /// best-paid 1% of that year's participants.
+    Top1PctCommissionShare,
+    /// `top_10pct_commission_share`: the same for the best-paid 10%.
+    Top10PctCommissionShare,
+    /// `penetration`: share of the market ever a member, at the horizon.
+    Penetration,
+    /// `company_growth`: members active at the end of the disclosure year over those a year
+    /// earlier (1 = no growth).
+    CompanyGrowth,
+    /// `turnover_per_year`: quits in the disclosure year over its average active members.
+    TurnoverPerYear,
+    /// `cohort_Y.FIGURE`: a figure of the join cohort Y (0 = founders, y = first worked in
+    /// year y).
+    Cohort(u8, CohortFigure),
 }
 
 /// What kind of number a metric is, which decides the values a target may take.
@@ -68,23 +87,7 @@ pub enum Kind {
 }
 
 /// The metric names a targets file may use, for error messages.
-pub const METRIC_NAMES: &str = "failure_rate, quit_share, profitable_share, lost_money, broke_even, profited, profited_under_5000, survival_month_N (N = 1..months), company_payments_zero, company_payments_at_most_1000, quit_reason.REASON (REASON = financial_loss, rejection_burnout, disillusioned, inactive, unsupported, life_event), net_mean, net_median, company_payments_mean, company_payments_median, company_payments_median_over_mean, recruits_per_active_year";
-
-/// Figures published sources give that the followed-career summary cannot compute yet, with
-/// the reason. A target naming one is refused with that reason instead of being measured as 0.
-pub fn not_yet_computable(name: &str) -> Option<&'static str> {
-    Some(match name {
-        "top_1pct_commission_share" | "top_1_percent_commission_share" => {
-            "the share of commissions taken by the top 1% needs every member of a company; followed \
-             careers see only their own downline (it comes with the company world, issue 11)"
-        }
-        "company_growth" | "penetration" | "turnover_per_year" | "company_turnover" => {
-            "company-level figures need the company world (issue 11); followed careers have no \
-             company around them"
-        }
-        _ => return None,
-    })
-}
+pub const METRIC_NAMES: &str = "failure_rate, quit_share, profitable_share, lost_money, broke_even, profited, profited_under_5000, survival_month_N (N = 1..months), company_payments_zero, company_payments_at_most_1000, quit_reason.REASON (REASON = financial_loss, rejection_burnout, disillusioned, inactive, unsupported, life_event), net_mean, net_median, company_payments_mean, company_payments_median, company_payments_median_over_mean, recruits_per_active_year; company world only: top_1pct_commission_share, top_10pct_commission_share, penetration, company_growth, turnover_per_year, cohort_Y.FIGURE (Y = 0 for founders, 1.. for the year joined; FIGURE = failure_rate, lost_money, no_payments, net_median)";
 
 /// A measured value with its 95% interval and standard error.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -168,7 +171,22 @@ impl Metric {
             "company_payments_median" => Metric::CompanyPaymentsMedian,
             "company_payments_median_over_mean" => Metric::CompanyPaymentsMedianOverMean,
             "recruits_per_active_year" => Metric::RecruitsPerActiveYear,
+            "top_1pct_commission_share" | "top_1_percent_commission_share" => {
+                Metric::Top1PctCommissionShare
+            }
+            "top_10pct_commission_share" => Metric::Top10PctCommissionShare,
+            "penetration" => Metric::Penetration,
+            "company_growth" => Metric::CompanyGrowth,
+            "turnover_per_year" | "company_turnover" => Metric::TurnoverPerYear,
             other => {
+                if let Some(rest) = other.strip_prefix("cohort_") {
+                    let (year, figure) = rest.split_once('.')?;
+                    let year: u8 = year.parse().ok()?;
+                    let figure = CohortFigure::ALL
+                        .into_iter()
+                        .find(|f| f.as_str() == figure)?;
+                    return Some(Metric::Cohort(year, figure));
+                }
                 if let Some(r) = other.strip_prefix("quit_reason.") {
                     return quit_reason(r).map(Metric::QuitReason);
                 }
@@ -178,13 +196,10 @@ impl Metric {
         })
     }
 
-    /// Parse a name, or explain why it is refused (unknown, or not computable yet).
+    /// Parse a name, or explain why it is refused (unknown, with the names allowed).
     pub fn parse_or_explain(name: &str) -> Result<Metric, String> {
         if let Some(m) = Metric::parse(name) {
             return Ok(m);
-        }
-        if let Some(why) = not_yet_computable(name) {
-            return Err(format!("metric `{name}` cannot be computed yet: {why}"));
         }
         Err(format!("unknown metric `{name}`; allowed: {METRIC_NAMES}"))
     }
@@ -209,6 +224,12 @@ impl Metric {
             Metric::CompanyPaymentsMedian => "company_payments_median".into(),
             Metric::CompanyPaymentsMedianOverMean => "company_payments_median_over_mean".into(),
             Metric::RecruitsPerActiveYear => "recruits_per_active_year".into(),
+            Metric::Top1PctCommissionShare => "top_1pct_commission_share".into(),
+            Metric::Top10PctCommissionShare => "top_10pct_commission_share".into(),
+            Metric::Penetration => "penetration".into(),
+            Metric::CompanyGrowth => "company_growth".into(),
+            Metric::TurnoverPerYear => "turnover_per_year".into(),
+            Metric::Cohort(y, f) => format!("cohort_{y}.{}", f.as_str()),
         }
     }
 
@@ -218,8 +239,12 @@ impl Metric {
             Metric::NetMean
             | Metric::NetMedian
             | Metric::CompanyPaymentsMean
-            | Metric::CompanyPaymentsMedian => Kind::Dollars,
-            Metric::CompanyPaymentsMedianOverMean | Metric::RecruitsPerActiveYear => Kind::Ratio,
+            | Metric::CompanyPaymentsMedian
+            | Metric::Cohort(_, CohortFigure::NetMedian) => Kind::Dollars,
+            Metric::CompanyPaymentsMedianOverMean
+            | Metric::RecruitsPerActiveYear
+            | Metric::CompanyGrowth
+            | Metric::TurnoverPerYear => Kind::Ratio,
             _ => Kind::Share,
         }
     }
@@ -241,7 +266,38 @@ impl Metric {
         }
     }
 
-    /// The metric's value in `s`, with its 95% interval and standard error.
+    /// Whether the metric only exists in the company world.
+    pub fn company_only(self) -> bool {
+        matches!(
+            self,
+            Metric::Top1PctCommissionShare
+                | Metric::Top10PctCommissionShare
+                | Metric::Penetration
+                | Metric::CompanyGrowth
+                | Metric::TurnoverPerYear
+                | Metric::Cohort(..)
+        )
+    }
+
+    /// Whether the metric can be measured on scenario `s`, or why not (in words naming the
+    /// alternative), for targets files and `--metric`.
+    pub fn support(self, s: &Scenario) -> Result<(), String> {
+        if s.company.is_some() {
+            return super::company::company_support(self, s);
+        }
+        if self.company_only() {
+            return Err(format!(
+                "`{}` needs every member of a company; followed careers see only their own \
+                 downline. Measure it on a company scenario (kind = \"company\", see docs/company.md)",
+                self.name()
+            ));
+        }
+        Ok(())
+    }
+
+    /// The metric's value in `s`, with its 95% interval and standard error. A company-only
+    /// metric has no value in a followed-career summary (NaN; [`Metric::support`] refuses it
+    /// before any simulation).
     pub fn measure(self, s: &Summary) -> Measured {
         let o = &s.outcome_bands;
         let g = &s.income_disclosure.company_payments;
@@ -307,6 +363,12 @@ impl Metric {
                 let se = (s.recruits_variance / n as f64).sqrt() / years;
                 with_se(s.recruits_mean / years, se)
             }
+            Metric::Top1PctCommissionShare
+            | Metric::Top10PctCommissionShare
+            | Metric::Penetration
+            | Metric::CompanyGrowth
+            | Metric::TurnoverPerYear
+            | Metric::Cohort(..) => point(f64::NAN),
         }
     }
 }
@@ -352,10 +414,37 @@ mod tests {
     }
 
     #[test]
-    fn figures_that_cannot_be_computed_yet_are_refused_with_the_reason() {
-        let e = Metric::parse_or_explain("top_1pct_commission_share").unwrap_err();
-        assert!(e.contains("cannot be computed yet"), "{e}");
-        assert!(e.contains("company world"), "{e}");
+    fn company_figures_parse_and_are_refused_on_followed_careers_with_the_reason() {
+        for n in [
+            "top_1pct_commission_share",
+            "penetration",
+            "company_growth",
+            "turnover_per_year",
+            "cohort_0.failure_rate",
+            "cohort_3.net_median",
+        ] {
+            assert_eq!(Metric::parse(n).map(|m| m.name()).as_deref(), Some(n));
+        }
+        assert_eq!(Metric::parse("cohort_1.happiness"), None);
+        let careers = crate::scenario::parse("name='x'\n", "x.toml", &[]).unwrap();
+        let e = Metric::Top1PctCommissionShare
+            .support(&careers)
+            .unwrap_err();
+        assert!(e.contains("company scenario"), "{e}");
+        let company = crate::scenario::parse(
+            "name='c'\nkind='company'\n[company]\nyears=2\n[market]\nsize=1000\n",
+            "c.toml",
+            &[],
+        )
+        .unwrap();
+        assert!(Metric::Top1PctCommissionShare.support(&company).is_ok());
+        let e = Metric::SurvivalMonth(12).support(&company).unwrap_err();
+        assert!(e.contains("turnover_per_year"), "{e}");
+        let e = Metric::parse("cohort_3.lost_money")
+            .unwrap()
+            .support(&company)
+            .unwrap_err();
+        assert!(e.contains("past the horizon of 2 years"), "{e}");
         let e = Metric::parse_or_explain("happiness").unwrap_err();
         assert!(e.contains("unknown metric `happiness`; allowed:"), "{e}");
     }

@@ -21,6 +21,8 @@
 //! The fitted scenario is written by editing the original text with `toml_edit`, so its
 //! comments survive.
 
+pub mod company;
+mod figures;
 mod fit;
 pub mod identify;
 pub mod metric;
@@ -39,6 +41,7 @@ use crate::fmt::compact as fmt_num;
 use crate::model::Model;
 use crate::scenario::{self, Override, Param, ParamId, Scenario};
 use crate::summary::Summary;
+pub use figures::Figures;
 pub use fit::{fit, Fit, StartResult, SENSITIVITY_STEP};
 pub use identify::Identification;
 pub use metric::{Measured, Metric, METRIC_NAMES};
@@ -71,23 +74,25 @@ impl Problem {
         for (f, v) in self.targets.free.iter().zip(values) {
             o.push(set_override(f.id.spec().path, *v));
         }
-        let s = scenario::parse(&self.text, &self.file, &o)?;
-        crate::scenario::company::refuse_company(&s, "calibrate")?; // company world (issue 11)
-        Ok(s)
+        Ok(scenario::parse(&self.text, &self.file, &o)?)
     }
 
-    /// Simulate the scenario with the free keys at `values` (same seed and careers every
-    /// time: common random numbers). Runs on the current rayon pool.
-    pub fn summary_at(&self, values: &[f64]) -> Result<Summary> {
+    /// Simulate the scenario with the free keys at `values` (same seed and careers, or same
+    /// replicate companies, every time: common random numbers). Runs on the current rayon pool.
+    pub fn figures_at(&self, values: &[f64]) -> Result<Figures> {
         let s = self.scenario_at(values)?;
-        let model = Model::new(&s);
         let never = AtomicBool::new(false);
+        let cancel = self.cancel.unwrap_or(&never);
+        if s.company.is_some() {
+            return Ok(Figures::Company(company::simulate(&s, cancel, &|_| {})?));
+        }
+        let model = Model::new(&s);
         let hooks = Hooks {
             progress: &|_| {},
-            cancel: self.cancel.unwrap_or(&never),
+            cancel,
         };
         let tally = engine::run(&s, &model, 0..s.careers, &hooks)?;
-        Ok(Summary::new(&s, &tally))
+        Ok(Figures::Careers(Box::new(Summary::new(&s, &tally))))
     }
 
     /// The free keys' starting values: the scenario's own, clamped into the bounds.
@@ -129,15 +134,15 @@ pub fn round_sig(v: f64) -> f64 {
 }
 
 /// The target-vs-fitted table a person reads, with every start and the identification table.
-pub fn report(problem: &Problem, fit: &Fit, careers: u64) -> String {
+pub fn report(problem: &Problem, fit: &Fit) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "Calibrated {} to {} — {} careers per evaluation (seed {}), {} starts, {} evaluations{}",
+        "Calibrated {} to {} — {} per evaluation (seed {}), {} starts, {} evaluations{}",
         problem.file,
         problem.targets.file,
-        careers,
-        fit.summary.seed,
+        fit.figures.describe(),
+        fit.figures.seed(),
         fit.starts.len(),
         fit.evaluations,
         if fit.converged {
@@ -152,7 +157,7 @@ pub fn report(problem: &Problem, fit: &Fit, careers: u64) -> String {
         "target", "role", "published", "model (95% CI)", "miss/unc"
     );
     for t in &problem.targets.targets {
-        let m = t.metric.measure(&fit.summary);
+        let m = fit.figures.measure(t.metric);
         let model = match m.std_error {
             Some(_) => format!(
                 "{} ({} to {})",
@@ -260,7 +265,8 @@ pub struct Request {
     pub scenario: std::path::PathBuf,
     /// The targets file.
     pub targets: std::path::PathBuf,
-    /// Careers per evaluation (None: the targets file's, else 4000).
+    /// Careers per evaluation (None: the targets file's, else 4000); followed careers only
+    /// (a company scenario's evaluation simulates its `company.replicates` companies).
     pub careers: Option<u64>,
     /// Evaluation budget.
     pub max_evaluations: usize,
@@ -352,6 +358,18 @@ impl Calibration {
         if careers == 0 {
             bail!("--careers must be at least 1");
         }
+        // Company world (issue 13): an evaluation simulates the scenario's replicate
+        // companies; `careers` has no meaning there.
+        let company = scenario::parse(&text, &file, &req.overrides)?
+            .company
+            .is_some();
+        if company && req.careers.is_some() {
+            bail!(
+                "{file}: --careers applies to followed careers; each evaluation of a company \
+                 scenario simulates company.replicates companies (choose them with --set \
+                 company.replicates=R)"
+            );
+        }
         if req.max_evaluations < 2 {
             bail!(
                 "--max-evaluations must be at least 2, got {}",
@@ -367,10 +385,12 @@ impl Calibration {
             req.scenario.with_file_name(format!("{stem}.fitted.toml"))
         });
         let mut base = req.overrides.clone();
-        base.push(
-            Override::integer("careers", careers.min(i64::MAX as u64) as i64)
-                .said_as(format!("--careers {careers}")),
-        );
+        if !company {
+            base.push(
+                Override::integer("careers", careers.min(i64::MAX as u64) as i64)
+                    .said_as(format!("--careers {careers}")),
+            );
+        }
         let problem = Problem {
             text,
             file,
@@ -418,11 +438,11 @@ impl Calibration {
             .map(|(id, v)| (id.spec().path, fmt_num(*v)))
             .collect();
         let note = format!(
-            "Fitted by `mlm-sim calibrate {} --targets {}` ({} careers per evaluation, seed {}).\nMoved: {}",
+            "Fitted by `mlm-sim calibrate {} --targets {}` ({} per evaluation, seed {}).\nMoved: {}",
             problem.file,
             problem.targets.file,
-            self.careers,
-            fit.summary.seed,
+            fit.figures.describe(),
+            fit.figures.seed(),
             moved
                 .iter()
                 .map(|(k, v)| format!("{k} = {v}"))
@@ -430,7 +450,7 @@ impl Calibration {
                 .join(", ")
         );
         Ok(Calibrated {
-            report: report(problem, &fit, self.careers),
+            report: report(problem, &fit),
             fitted_text: fitted_text(&problem.text, &problem.file, &keys, &note)?,
             identification_csv: fit.identification.to_csv()?,
             fit,
@@ -498,3 +518,6 @@ mod tests {
 
 #[cfg(test)]
 mod synthetic_tests;
+
+#[cfg(test)]
+mod company_tests;

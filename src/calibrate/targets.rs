@@ -351,15 +351,24 @@ impl Targets {
     }
 
     /// The objective: sum over fitted targets of the squared standardised misses.
-    pub fn objective(&self, s: &crate::summary::Summary) -> f64 {
+    pub fn objective(&self, s: &super::Figures) -> f64 {
         self.fitted()
-            .map(|t| t.standardised_miss(&t.metric.measure(s)).powi(2))
+            .map(|t| t.standardised_miss(&s.measure(t.metric)).powi(2))
             .sum()
     }
 
-    /// Check the targets against a scenario: survival months within the horizon.
+    /// Check the targets against a scenario: every metric measurable in its world (company
+    /// figures need a company scenario), survival months within the horizon.
     pub fn check_against(&self, s: &Scenario) -> Result<()> {
-        for t in &self.targets {
+        for (i, t) in self.targets.iter().enumerate() {
+            if let Err(why) = t.metric.support(s) {
+                bail!(
+                    "{}: target {} cannot be measured on {}: {why}",
+                    self.file,
+                    i + 1,
+                    s.file
+                );
+            }
             if let Metric::SurvivalMonth(m) = t.metric {
                 if m > s.months {
                     bail!(
@@ -406,8 +415,19 @@ mod tests {
         assert!(e.contains("needs an uncertainty"), "{e}");
         let e = err(&OK.replace("tolerance=0.05", "tolerance=0.05\nrole='held'"));
         assert!(e.contains("role `held` is not allowed"), "{e}");
-        let e = err(&OK.replace("survival_month_12", "top_1pct_commission_share"));
-        assert!(e.contains("cannot be computed yet"), "{e}");
+        // A company figure parses, and is refused on a followed-career scenario.
+        let t = Targets::parse(
+            &OK.replace("survival_month_12", "top_1pct_commission_share"),
+            "t.toml",
+        )
+        .unwrap();
+        let careers = scenario::parse("name='x'\n", "x.toml", &[]).unwrap();
+        let e = t.check_against(&careers).unwrap_err().to_string();
+        assert!(
+            e.contains("t.toml: target 1 cannot be measured on x.toml")
+                && e.contains("company scenario"),
+            "{e}"
+        );
     }
 
     #[test]

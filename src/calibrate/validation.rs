@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 
 use super::metric::Measured;
 use super::targets::{Role, Target, Targets, Uncertainty};
-use crate::summary::Summary;
+use super::Figures;
 
 /// One published figure against the model.
 #[derive(Debug, Clone, PartialEq)]
@@ -39,8 +39,8 @@ pub struct TargetValidation {
     pub scenario: String,
     /// Targets file, as named.
     pub targets_file: String,
-    /// Careers simulated.
-    pub careers: u64,
+    /// What was simulated, in words ("20,000 careers", "10 replicate companies ...").
+    pub simulated: String,
     /// Seed.
     pub seed: u64,
     /// One row per target, in file order.
@@ -48,13 +48,13 @@ pub struct TargetValidation {
 }
 
 impl TargetValidation {
-    /// Compare every target of `targets` with `summary` (of the scenario named `scenario`).
-    pub fn new(scenario: &str, targets: &Targets, summary: &Summary) -> TargetValidation {
+    /// Compare every target of `targets` with `figures` (of the scenario named `scenario`).
+    pub fn new(scenario: &str, targets: &Targets, figures: &Figures) -> TargetValidation {
         let rows = targets
             .targets
             .iter()
             .map(|t| {
-                let model = t.metric.measure(summary);
+                let model = figures.measure(t.metric);
                 FigureCheck {
                     target: t.clone(),
                     allowed: t.allowed_miss(&model),
@@ -65,8 +65,8 @@ impl TargetValidation {
         TargetValidation {
             scenario: scenario.to_string(),
             targets_file: targets.file.clone(),
-            careers: summary.careers,
-            seed: summary.seed,
+            simulated: figures.describe(),
+            seed: figures.seed(),
             rows,
         }
     }
@@ -93,8 +93,8 @@ impl TargetValidation {
         let mut s = String::new();
         let _ = writeln!(
             s,
-            "Published figures: {} against {} ({} careers, seed {})",
-            self.scenario, self.targets_file, self.careers, self.seed
+            "Published figures: {} against {} ({}, seed {})",
+            self.scenario, self.targets_file, self.simulated, self.seed
         );
         let _ = writeln!(
             s,
@@ -233,7 +233,7 @@ mod tests {
         TargetValidation {
             scenario: "s.toml".into(),
             targets_file: "t.toml".into(),
-            careers: 1000,
+            simulated: "1,000 careers".into(),
             seed: 1,
             rows,
         }

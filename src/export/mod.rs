@@ -7,6 +7,7 @@
 //! the one safe writer every output path goes through (what may be replaced, leftovers of
 //! dead writers, concurrent writers).
 
+pub mod chart_files;
 pub mod charts;
 pub mod csv;
 pub mod html;

@@ -330,9 +330,9 @@ impl CompanySettings {
         ]
     }
 }
-/// Commands that study followed careers (compare, sweep, sensitivity, calibrate) refuse a
-/// company scenario rather than silently simulating followed careers from it (issue 13 brings
-/// them to the company world).
+/// Commands that work on followed careers only (today `serve`) refuse a company scenario
+/// rather than silently simulating followed careers from it. The studies, `calibrate` and
+/// `validate` measure company scenarios on their replicate companies (issue 13).
 pub fn refuse_company(s: &super::Scenario, command: &str) -> anyhow::Result<()> {
     if s.company.is_some() {
         anyhow::bail!(

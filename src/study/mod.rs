@@ -12,6 +12,9 @@
 //! variants; differences are then estimated from those paired counts, which is what makes
 //! them precise (docs/compare.md derives the intervals).
 
+pub mod company;
+#[cfg(test)]
+mod company_tests;
 pub mod compare;
 pub mod compare_html;
 pub mod morris;
@@ -24,7 +27,6 @@ use std::sync::atomic::Ordering;
 
 use anyhow::{bail, Result};
 
-use crate::charts::{ChartError, ChartFormat, ChartSize, ChartText};
 use crate::engine::{self, Hooks, PairedTally};
 use crate::export::charts::ChartSet;
 use crate::model::Model;
@@ -42,8 +44,10 @@ pub fn check_pairable(scenarios: &[Scenario]) -> Result<()> {
     let Some(first) = scenarios.first() else {
         bail!("nothing to simulate");
     };
-    // Company world (issue 11): not a followed-career study.
-    crate::scenario::company::refuse_company(first, "compare/sweep")?;
+    // Company world (issue 13): compared company by company.
+    if scenarios.iter().any(|s| s.company.is_some()) {
+        return company::check_pairable(scenarios);
+    }
     for s in &scenarios[1..] {
         if s.seed != first.seed {
             bail!(
@@ -173,57 +177,9 @@ pub fn footnote(careers: u64, months: u32, seed: u64) -> String {
     )
 }
 
-/// Render a chart at the size of `set`, once in each format `set` asks for. Returns
-/// `(file name, bytes)` from an SVG file name such as `survival.svg`, naming the file in any
-/// error. A study with a report uses [`report_chart_files`] instead.
-pub fn chart_files(
-    set: &ChartSet,
-    svg_file: &str,
-    draw: impl Fn(&ChartText, ChartSize, ChartFormat) -> Result<Vec<u8>, ChartError>,
-    text: &ChartText,
-) -> Result<Vec<(String, Vec<u8>)>> {
-    draw_chart_files(set, svg_file, draw, text, false)
-}
-
-/// [`chart_files`] for a study whose `report.html` inlines its charts: SVG is drawn even when
-/// `set` asks only for PNG, so the report embeds the drawing itself rather than a second one;
-/// [`chart_file_wanted`] says which files to write.
-pub fn report_chart_files(
-    set: &ChartSet,
-    svg_file: &str,
-    draw: impl Fn(&ChartText, ChartSize, ChartFormat) -> Result<Vec<u8>, ChartError>,
-    text: &ChartText,
-) -> Result<Vec<(String, Vec<u8>)>> {
-    draw_chart_files(set, svg_file, draw, text, true)
-}
-
-fn draw_chart_files(
-    set: &ChartSet,
-    svg_file: &str,
-    draw: impl Fn(&ChartText, ChartSize, ChartFormat) -> Result<Vec<u8>, ChartError>,
-    text: &ChartText,
-    svg_for_report: bool,
-) -> Result<Vec<(String, Vec<u8>)>> {
-    let stem = svg_file.strip_suffix(".svg").unwrap_or(svg_file);
-    [ChartFormat::Svg, ChartFormat::Png]
-        .into_iter()
-        .filter(|f| set.formats.contains(f) || (svg_for_report && *f == ChartFormat::Svg))
-        .map(|format| {
-            let file = format!("{stem}.{}", format.extension());
-            let bytes = draw(text, set.size, format)
-                .map_err(|e| anyhow::anyhow!("cannot draw {file}: {e}"))?;
-            Ok((file, bytes))
-        })
-        .collect()
-}
-
-/// Whether a chart file from [`chart_files`] or [`report_chart_files`] is written to the
-/// result folder: its format was asked for with `--format`.
-pub fn chart_file_wanted(set: &ChartSet, name: &str) -> bool {
-    set.formats
-        .iter()
-        .any(|f| name.ends_with(&format!(".{}", f.extension())))
-}
+// The chart-file helpers live in `export` (the company world's charts use them too, and
+// `world` may not import `study`, which imports `calibrate`, which simulates companies).
+pub use crate::export::chart_files::{chart_file_wanted, chart_files, report_chart_files};
 
 /// A value written compactly for folder names and labels (`0.3`, `12`, `1e-5`).
 pub fn short_num(v: f64) -> String {

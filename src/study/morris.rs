@@ -265,10 +265,40 @@ impl Study for MorrisStudy {
             .chunks(per_point)
             .map(|c| c.iter().map(|s| self.metric.measure(s).value).collect())
             .collect();
-        let effects = elementary_effects(self.levers.len(), &self.design, &y);
+        let base = &scenarios[0];
+        let simulated = format!(
+            "{} careers x {} months, seed {}, same careers at every point",
+            crate::fmt::thousands(base.careers as f64, 0),
+            base.months,
+            base.seed
+        );
+        let foot = footnote(base.careers, base.months, base.seed);
+        self.report_values(&y, base.careers, &simulated, foot, set)
+    }
+}
+
+impl MorrisStudy {
+    /// Trajectories of the design.
+    pub fn trajectories(&self) -> usize {
+        self.design.len()
+    }
+
+    /// The metric at each point of each trajectory, `y[trajectory][point]`, turned into the
+    /// report. `size` fills the CSV's `careers` column (companies per point in the company
+    /// world), `simulated` says in words what each point simulated.
+    pub fn report_values(
+        &self,
+        y: &[Vec<f64>],
+        size: u64,
+        simulated: &str,
+        foot: String,
+        set: Option<&ChartSet>,
+    ) -> Result<StudyReport> {
+        let per_point = self.levers.len() + 1;
+        let effects = elementary_effects(self.levers.len(), &self.design, y);
         let rows = ranked(self, effects);
         let (scale, unit) = scale_for(self.metric);
-        let base = &scenarios[0];
+        let base = &self.scenarios[0];
         let mut w = csv::Writer::from_writer(Vec::new());
         w.write_record([
             "rank",
@@ -295,7 +325,7 @@ impl Study for MorrisStudy {
                 (scale * e.sigma).to_string(),
                 self.design.len().to_string(),
                 self.delta.to_string(),
-                base.careers.to_string(),
+                size.to_string(),
             ])?;
         }
         let csv = w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -311,7 +341,7 @@ impl Study for MorrisStudy {
                 .collect();
             let text = ChartText::new(
                 format!("{}: what moves {} (Morris)", base.name, self.metric.name()),
-                footnote(base.careers, base.months, base.seed),
+                foot,
             )
             .with_subtitle(format!(
                 "mean absolute effect (mu*) and its spread (sigma) over {} trajectories; each lever from x{:.2} to x{:.2}, in {unit}",
@@ -330,16 +360,13 @@ impl Study for MorrisStudy {
         let mut text = String::new();
         let _ = writeln!(
             text,
-            "Morris screening of {} on {}: {} trajectories x {} points, each lever over x{:.2}..x{:.2}; {} careers x {} months, seed {}, same careers at every point",
+            "Morris screening of {} on {}: {} trajectories x {} points, each lever over x{:.2}..x{:.2}; {simulated}",
             base.name,
             self.metric.name(),
             self.design.len(),
             per_point,
             1.0 - self.delta,
             1.0 + self.delta,
-            crate::fmt::thousands(base.careers as f64, 0),
-            base.months,
-            base.seed
         );
         let _ = writeln!(
             text,

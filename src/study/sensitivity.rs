@@ -264,7 +264,6 @@ impl SensitivityStudy {
     /// the relative `delta`, each variant validated like a `--set`.
     pub fn new(text: &str, file: &str, base: &[Override], delta: f64) -> Result<SensitivityStudy> {
         let base_scenario = scenario::parse(text, file, base)?;
-        crate::scenario::company::refuse_company(&base_scenario, "sensitivity")?;
         let mut scenarios: Vec<Scenario> = vec![base_scenario.clone()];
         let mut moved: Vec<(usize, Option<(usize, usize)>)> = Vec::new();
         for (li, (id, _)) in LEVERS.iter().enumerate() {
@@ -295,6 +294,17 @@ impl SensitivityStudy {
             moved,
             metric: crate::calibrate::Metric::FailureRate,
         })
+    }
+
+    /// Per lever (index into [`LEVERS`]): its down and up variants, `None` when off (for the
+    /// company-world study, [`super::company`]).
+    pub fn moved(&self) -> &[(usize, Option<(usize, usize)>)] {
+        &self.moved
+    }
+
+    /// The relative move of every lever.
+    pub fn delta(&self) -> f64 {
+        self.delta
     }
 
     /// Rank the levers by `metric` instead of the failure rate (see [`super::sensitivity_metric`]).

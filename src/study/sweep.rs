@@ -468,6 +468,18 @@ impl SweepStudy {
     }
 }
 
+impl SweepStudy {
+    /// The swept keys (for the company-world study, [`super::company`]).
+    pub fn axes(&self) -> &[Axis] {
+        &self.axes
+    }
+
+    /// Each variant's point of the grid.
+    pub fn points(&self) -> &[Point] {
+        &self.points
+    }
+}
+
 impl Study for SweepStudy {
     fn scenarios(&self) -> &[Scenario] {
         &self.scenarios

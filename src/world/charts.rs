@@ -7,9 +7,9 @@ use anyhow::Result;
 
 use super::report::{across, ReplicateSummary, LORENZ_POINTS};
 use crate::charts::{self, BandSeries, ChartText};
+use crate::export::chart_files::{chart_file_wanted, chart_files};
 use crate::export::charts::ChartSet;
 use crate::scenario::Scenario;
-use crate::study::{chart_file_wanted, chart_files};
 
 /// Every company chart in the formats of `set`, as (file name, bytes).
 pub fn render(

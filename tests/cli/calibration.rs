@@ -162,7 +162,7 @@ fn sensitivity_ranks_by_the_metric_asked_for_and_refuses_one_it_cannot_compute()
     assert_eq!(num(kit, "swing"), 0.0);
 
     for (metric, message) in [
-        ("top_1pct_commission_share", "cannot be computed yet"),
+        ("top_1pct_commission_share", "company scenario"),
         ("happiness", "unknown metric `happiness`; allowed:"),
     ] {
         mlm()

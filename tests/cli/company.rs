@@ -211,30 +211,6 @@ fn careers_csv_writes_one_row_per_participant() {
 }
 
 #[test]
-fn followed_career_studies_refuse_a_company_scenario() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = write(dir.path(), SMALL);
-    for args in [
-        vec![
-            "compare".to_string(),
-            file.display().to_string(),
-            file.display().to_string(),
-        ],
-        vec!["sensitivity".to_string(), file.display().to_string()],
-    ] {
-        let assert = Command::cargo_bin("mlm-sim")
-            .unwrap()
-            .args(&args)
-            .arg("--out")
-            .arg(dir.path().join("out"))
-            .assert()
-            .code(2);
-        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
-        assert!(stderr.contains("company scenario"), "{stderr}");
-    }
-}
-
-#[test]
 fn precision_is_refused_for_a_company_scenario() {
     let dir = tempfile::tempdir().unwrap();
     let file = write(dir.path(), SMALL);
