@@ -459,6 +459,8 @@ mod tests {
             capped: false,
             person_months: u64::from(months) + 5,
             drawn: vec![],
+            kind: 0,
+            purchases_value: 0.0,
         }
     }
 
