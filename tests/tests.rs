@@ -11,6 +11,7 @@ mod cli {
     mod ground;
     mod hostile;
     mod integrity;
+    mod kinds;
     mod layers;
     mod levers;
     mod limits;

@@ -131,3 +131,179 @@ impl Model {
         self.kinds.iter().map(|k| k.product_value).collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outcome::CareerOutcome;
+    use crate::scenario::{parse, Kind, Override};
+
+    const TYPICAL: &str = include_str!("../../scenarios/typical.toml");
+
+    fn model(text: &str, sets: &[&str]) -> Model {
+        let o: Vec<Override> = sets.iter().map(|s| Override::parse(s).unwrap()).collect();
+        Model::new(&parse(text, "t.toml", &o).unwrap())
+    }
+
+    fn careers(m: &Model, n: u64) -> Vec<CareerOutcome> {
+        let mut ws = m.workspace();
+        (0..n).map(|i| m.career(i, &mut ws)).collect()
+    }
+
+    /// With kinds on but everyone a builder (whose defaults change nothing), the kind draw
+    /// uses its own stream only: every career is the career of the same scenario without
+    /// kinds, to the cent. So the kinds machinery adds nothing to a neutral scenario.
+    #[test]
+    fn one_neutral_kind_gives_exactly_the_careers_without_kinds() {
+        let text = format!("{TYPICAL}\n[kinds]\nshares = {{ builder = 1 }}\nduplication = 0.4\n");
+        let plain = model(TYPICAL, &["downline.depth=2"]);
+        let kinds = model(&text, &["downline.depth=2"]);
+        assert!(!plain.has_kinds() && kinds.has_kinds());
+        for (a, b) in careers(&plain, 400).iter().zip(careers(&kinds, 400)) {
+            assert_eq!(b.kind, Kind::Builder as u8);
+            assert_eq!(a.kind, 0);
+            assert_eq!(a.person, b.person, "career {}", a.index);
+            assert_eq!(
+                (a.downline_size, a.downline_lost, a.person_months, &a.drawn),
+                (b.downline_size, b.downline_lost, b.person_months, &b.drawn)
+            );
+        }
+    }
+
+    fn with_kinds(duplication: f64) -> Model {
+        model(
+            &format!("{TYPICAL}\n[kinds]\nshares = {{ buyer = 0.2, dabbler = 0.5, builder = 0.3 }}\nduplication = {duplication}\n"),
+            &[],
+        )
+    }
+
+    #[test]
+    fn duplication_one_makes_every_recruit_the_sponsors_kind() {
+        let m = with_kinds(1.0);
+        for key in 0..3000u64 {
+            for sponsor in 0..3u8 {
+                assert_eq!(
+                    m.kind_of(crate::model::rng::mix(key, 9), Some(sponsor)),
+                    sponsor
+                );
+            }
+        }
+    }
+
+    /// Chance a recruit is kind `k` given the sponsor's kind `s`:
+    /// `duplication x [k == s] + (1 - duplication) x share_k` (docs/model.md). Checked for
+    /// every (sponsor, kind) over 20,000 recruits, within 4 binomial standard errors.
+    #[test]
+    fn recruit_kinds_follow_the_closed_form() {
+        let shares = [0.2, 0.5, 0.3];
+        for duplication in [0.0, 0.6] {
+            let m = with_kinds(duplication);
+            let n = 20_000u64;
+            for sponsor in 0..3u8 {
+                let mut count = [0u64; 3];
+                for key in 0..n {
+                    let k = m.kind_of(crate::model::rng::mix(key, 17), Some(sponsor));
+                    count[usize::from(k)] += 1;
+                }
+                for k in 0..3 {
+                    let p = duplication * f64::from(u8::from(k == usize::from(sponsor)))
+                        + (1.0 - duplication) * shares[k];
+                    let se = (p * (1.0 - p) / n as f64).sqrt();
+                    let got = count[k] as f64 / n as f64;
+                    assert!(
+                        (got - p).abs() < 4.0 * se,
+                        "duplication {duplication}, sponsor {sponsor}, kind {k}: {got} vs {p}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn followed_people_draw_from_the_shares_or_the_fixed_kind() {
+        let m = with_kinds(0.0);
+        let cs = careers(&m, 6000);
+        let n = cs.len() as f64;
+        for (k, p) in [0.2, 0.5, 0.3].iter().enumerate() {
+            let got = cs.iter().filter(|c| usize::from(c.kind) == k).count() as f64 / n;
+            assert!(
+                (got - p).abs() < 4.0 * (p * (1.0 - p) / n).sqrt(),
+                "{k}: {got}"
+            );
+        }
+        let fixed = model(
+            &format!("{TYPICAL}\n[kinds]\nshares = {{ buyer = 1 }}\nfollowed = \"dabbler\"\n"),
+            &[],
+        );
+        assert!(careers(&fixed, 50)
+            .iter()
+            .all(|c| c.kind == Kind::Dabbler as u8));
+    }
+
+    /// Buyers make no contacts: no recruits, no customers, no downline, whatever their
+    /// conversion rates; they still buy (and lose cash).
+    #[test]
+    fn buyers_make_no_contacts() {
+        let m = model(
+            &format!("{TYPICAL}\n[kinds]\nshares = {{ buyer = 1 }}\n"),
+            &["downline.depth=2"],
+        );
+        for c in careers(&m, 500) {
+            assert_eq!(c.kind, Kind::Buyer as u8);
+            assert_eq!(
+                (c.person.recruits, c.person.customers, c.downline_size),
+                (0, 0, 0)
+            );
+            assert!(c.person.money.net() < 0.0);
+            // A buyer values the product at what they paid (their default product value 1).
+            assert_eq!(c.purchases_value, c.person.money.purchases);
+        }
+    }
+
+    /// Dabblers (3 contacts a month, fast-fading enthusiasm) recruit less and fail more often
+    /// than builders (the scenario's person), career by career on the same random numbers;
+    /// the differences exceed 3 standard errors of the paired mean difference.
+    #[test]
+    fn dabblers_recruit_less_and_fail_more_than_builders() {
+        let kinds = |who: &str| {
+            model(
+                &format!("{TYPICAL}\n[kinds]\nshares = {{ builder = 1 }}\nfollowed = \"{who}\"\n"),
+                &[],
+            )
+        };
+        let (b, d) = (
+            careers(&kinds("builder"), 3000),
+            careers(&kinds("dabbler"), 3000),
+        );
+        let paired = |f: &dyn Fn(&CareerOutcome) -> f64| {
+            let diffs: Vec<f64> = b.iter().zip(&d).map(|(x, y)| f(x) - f(y)).collect();
+            let n = diffs.len() as f64;
+            let mean = diffs.iter().sum::<f64>() / n;
+            let var = diffs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
+            (mean, (var / n).sqrt())
+        };
+        let (more_recruits, se) = paired(&|c| c.person.recruits as f64);
+        assert!(more_recruits > 3.0 * se, "{more_recruits} ± {se}");
+        let failed = |c: &CareerOutcome| {
+            f64::from(u8::from(
+                c.person.end.is_quit() || c.person.money.net() <= 0.0,
+            ))
+        };
+        // Mean of (dabbler failed - builder failed): positive, dabblers fail more.
+        let (more_failure, se) = paired(&|c| -failed(c));
+        assert!(more_failure > 3.0 * se, "{more_failure} ± {se}");
+    }
+
+    /// Product value is reporting only: careers are the same to the cent, and the value of
+    /// purchases is exactly product_value x purchases.
+    #[test]
+    fn product_value_adds_exactly_its_share_of_purchases_and_changes_nothing_else() {
+        let base = careers(&model(TYPICAL, &[]), 300);
+        let valued = careers(&model(TYPICAL, &["economics.product_value=0.37"]), 300);
+        for (a, b) in base.iter().zip(&valued) {
+            assert_eq!(a.person, b.person);
+            assert_eq!(a.purchases_value, 0.0);
+            assert_eq!(b.purchases_value, 0.37 * b.person.money.purchases);
+        }
+    }
+}

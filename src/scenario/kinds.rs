@@ -415,3 +415,144 @@ impl Resolver<'_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEAD: &str = "name = \"x\"\n";
+
+    fn err(text: &str) -> ScenarioError {
+        parse(&format!("{HEAD}{text}"), "k.toml", &[]).unwrap_err()
+    }
+
+    #[test]
+    fn kinds_parse_with_defaults_overrides_and_listing() {
+        let s = parse(
+            &format!("{HEAD}[prospecting]\ncontacts_per_month = 12\n[kinds]\nshares = {{ buyer = 0.25, dabbler = 0.5, builder = 0.25 }}\nduplication = 0.7\n[kinds.dabbler]\nprospecting.contacts_per_month = {{ uniform = [1, 5] }}\n[kinds.builder.training]\nquality = 0.5\n"),
+            "k.toml",
+            &[],
+        )
+        .unwrap();
+        let k = s.kinds.as_ref().unwrap();
+        assert_eq!(k.shares, [0.25, 0.5, 0.25]);
+        assert_eq!(k.duplication, 0.7);
+        let get = |kind: Kind, id: ParamId| k.params[kind as usize][id as usize];
+        assert!(matches!(get(Kind::Buyer, ParamId::ContactsPerMonth), Param::Fixed(v) if v == 0.0));
+        assert!(matches!(
+            get(Kind::Dabbler, ParamId::ContactsPerMonth),
+            Param::Drawn(_)
+        ));
+        assert!(
+            matches!(get(Kind::Builder, ParamId::ContactsPerMonth), Param::Fixed(v) if v == 12.0)
+        );
+        assert!(
+            matches!(get(Kind::Builder, ParamId::TrainingQuality), Param::Fixed(v) if v == 0.5)
+        );
+        let listing = s.canonical_listing();
+        assert!(listing
+            .iter()
+            .any(|(key, v)| key == "kinds.dabbler.consistency.decay_per_month" && v == "0.15"));
+        assert!(listing.iter().any(|(key, _)| key == "kinds.shares"));
+        // Without a table: no kinds, and the fingerprint lists none.
+        let plain = parse(HEAD, "k.toml", &[]).unwrap();
+        assert!(plain.kinds.is_none());
+        assert!(!plain
+            .canonical_listing()
+            .iter()
+            .any(|(key, _)| key.starts_with("kinds")));
+    }
+
+    #[test]
+    fn duplication_can_be_set_from_the_command_line() {
+        let o = [Override::parse("kinds.duplication=0.9").unwrap()];
+        let s = parse(
+            &format!("{HEAD}[kinds]\nshares = {{ builder = 1 }}\n"),
+            "k.toml",
+            &o,
+        )
+        .unwrap();
+        assert_eq!(s.kinds.unwrap().duplication, 0.9);
+        let o = [Override::parse("kinds.duplication=1.5").unwrap()];
+        let e = parse(
+            &format!("{HEAD}[kinds]\nshares = {{ builder = 1 }}\n"),
+            "k.toml",
+            &o,
+        )
+        .unwrap_err();
+        assert!(matches!(e.origin, Origin::Override(_)), "{e}");
+    }
+
+    #[test]
+    fn bad_kinds_input_names_the_key_the_line_and_what_is_allowed() {
+        let e = err("[kinds]\nshares = { buyer = 0.5, builder = 0.4 }\n");
+        assert_eq!(e.key.as_deref(), Some("kinds.shares"));
+        assert_eq!(e.origin, Origin::Line(3));
+        assert!(
+            e.message.contains("add up to 0.9") && e.message.contains("must add up to 1"),
+            "{e}"
+        );
+
+        let e = err("[kinds]\nshares = { shopper = 1 }\n");
+        assert!(e.message.contains("buyer, dabbler, builder"), "{e}");
+
+        let e = err("[kinds]\nduplication = 0.5\n");
+        assert!(e.message.contains("needs the share of each kind"), "{e}");
+
+        let e = err("[kinds]\nshares = { builder = 1 }\nduplicaton = 0.5\n");
+        assert_eq!(e.origin, Origin::Line(4));
+        assert!(
+            e.message.contains("did you mean `kinds.duplication`"),
+            "{e}"
+        );
+
+        let e = err("[kinds]\nshares = { builder = 1 }\n[kinds.dabbler]\nprospecting.contacts_per_mnth = 2\n");
+        assert_eq!(
+            e.key.as_deref(),
+            Some("kinds.dabbler.prospecting.contacts_per_mnth")
+        );
+        assert_eq!(e.origin, Origin::Line(6));
+        assert!(
+            e.message
+                .contains("did you mean `kinds.dabbler.prospecting.contacts_per_month`"),
+            "{e}"
+        );
+
+        let e = err("[kinds]\nshares = { builder = 1 }\n[kinds.dabbler]\ndownline.depth = 2\n");
+        assert!(e.message.contains("not a per-person parameter"), "{e}");
+
+        let e = err(
+            "[kinds]\nshares = { builder = 1 }\n[kinds.buyer.prospecting]\njoin_probability = 2\n",
+        );
+        assert_eq!(
+            e.key.as_deref(),
+            Some("kinds.buyer.prospecting.join_probability")
+        );
+        assert_eq!(e.origin, Origin::Line(6));
+        assert!(e.message.contains("0 to 1"), "{e}");
+
+        let e = err("[kinds]\nshares = { builder = 1 }\nfollowed = \"boss\"\n");
+        assert!(
+            e.message.contains("\"buyer\", \"dabbler\", \"builder\""),
+            "{e}"
+        );
+
+        let e = err("[economics]\nproduct_value = { uniform = [0, 1] }\n");
+        assert_eq!(e.key.as_deref(), Some("economics.product_value"));
+        assert!(e.message.contains("single number"), "{e}");
+
+        let e = err("kinds = 3\n");
+        assert!(e.message.contains("must be a table"), "{e}");
+    }
+
+    #[test]
+    fn a_company_draws_founders_kinds_and_follows_no_one() {
+        let company =
+            "kind = \"company\"\n[company]\nfounders = 2\nyears = 1\n[market]\nsize = 1000\n";
+        let e = err(&format!(
+            "{company}[kinds]\nshares = {{ builder = 1 }}\nfollowed = \"buyer\"\n"
+        ));
+        assert_eq!(e.key.as_deref(), Some("kinds.followed"));
+        assert!(e.message.contains("founders draw"), "{e}");
+    }
+}

@@ -132,3 +132,90 @@ pub fn kinds_text(reps: &[ReplicateSummary]) -> String {
     }
     o
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::parse;
+    use crate::world::{Member, World, NO_SPONSOR};
+
+    const COMPANY: &str = "name='k'\nkind='company'\n[company]\nfounders=400\nyears=2\nreplicates=1\n[market]\nsize=100000\n[prospecting]\ncontacts_per_month=5\njoin_probability=0.05\n[economics]\nmonthly_purchase=50\n[attrition]\nlife_events_per_month=0.05\n";
+
+    fn world_text(text: &str) -> World {
+        World::new(&parse(text, "t.toml", &[]).unwrap_or_else(|e| panic!("{e}"))).unwrap()
+    }
+
+    fn world(extra: &str) -> World {
+        world_text(&format!("{COMPANY}{extra}"))
+    }
+
+    #[test]
+    fn the_member_record_keeps_its_size_with_a_kind() {
+        assert_eq!(std::mem::size_of::<Member>(), 136);
+    }
+
+    /// Duplication 1: every recruit is the sponsor's kind; founders draw from the shares
+    /// (within 4 binomial standard errors). Buyers recruit no one.
+    #[test]
+    fn full_duplication_copies_the_sponsors_kind_down_the_tree() {
+        let c = world(
+            "[kinds]\nshares = { buyer = 0.2, dabbler = 0.3, builder = 0.5 }\nduplication = 1\n",
+        )
+        .simulate(0);
+        let founders: Vec<&Member> = c
+            .members
+            .iter()
+            .filter(|m| m.sponsor == NO_SPONSOR)
+            .collect();
+        let n = founders.len() as f64;
+        for (k, p) in [0.2, 0.3, 0.5].iter().enumerate() {
+            let got = founders.iter().filter(|m| usize::from(m.kind) == k).count() as f64 / n;
+            assert!(
+                (got - p).abs() < 4.0 * (p * (1.0 - p) / n).sqrt(),
+                "{k}: {got}"
+            );
+        }
+        let recruits: Vec<&Member> = c
+            .members
+            .iter()
+            .filter(|m| m.sponsor != NO_SPONSOR)
+            .collect();
+        assert!(recruits.len() > 100);
+        for m in recruits {
+            let sponsor = &c.members[m.sponsor as usize];
+            assert_eq!(m.kind, sponsor.kind);
+            assert_ne!(sponsor.kind, Kind::Buyer as u8, "a buyer recruited");
+        }
+        let r = ReplicateSummary::new(0, &c, world("").settings());
+        assert_eq!(r.kinds.len(), 3);
+        assert!(kinds_csv(&[r]).is_some());
+    }
+
+    /// Without kinds everyone is kind 0 and the report has nothing by kind; the value of
+    /// purchases is exactly product_value x purchases, summed.
+    #[test]
+    fn no_kinds_reports_nothing_by_kind_and_product_value_is_exact() {
+        let w = world("");
+        let c = w.simulate(0);
+        assert!(!c.kinds && c.members.iter().all(|m| m.kind == 0));
+        let r = ReplicateSummary::new(0, &c, w.settings());
+        assert!(r.kinds.is_empty() && !r.product_valued);
+        assert!(kinds_csv(std::slice::from_ref(&r)).is_none());
+        assert_eq!(kinds_text(&[r]), "");
+
+        let valued = world_text(&COMPANY.replace(
+            "monthly_purchase=50\n",
+            "monthly_purchase=50\nproduct_value=0.5\n",
+        ));
+        let cv = valued.simulate(0);
+        let rv = ReplicateSummary::new(0, &cv, valued.settings());
+        assert!(rv.product_valued);
+        let plain = ReplicateSummary::new(0, &c, w.settings());
+        for (a, b) in plain.cohorts.iter().zip(&rv.cohorts) {
+            // Careers are identical: the value is reporting only.
+            assert_eq!(a.net_sum, b.net_sum);
+            assert_eq!(b.purchases_value, 0.5 * b.purchases);
+        }
+        assert!(kinds_text(&[rv]).contains("including the value"));
+    }
+}
