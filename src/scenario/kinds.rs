@@ -511,7 +511,7 @@ mod tests {
             e.key.as_deref(),
             Some("kinds.dabbler.prospecting.contacts_per_mnth")
         );
-        assert_eq!(e.origin, Origin::Line(6));
+        assert_eq!(e.origin, Origin::Line(5));
         assert!(
             e.message
                 .contains("did you mean `kinds.dabbler.prospecting.contacts_per_month`"),
@@ -528,7 +528,7 @@ mod tests {
             e.key.as_deref(),
             Some("kinds.buyer.prospecting.join_probability")
         );
-        assert_eq!(e.origin, Origin::Line(6));
+        assert_eq!(e.origin, Origin::Line(5));
         assert!(e.message.contains("0 to 1"), "{e}");
 
         let e = err("[kinds]\nshares = { builder = 1 }\nfollowed = \"boss\"\n");
