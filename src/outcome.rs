@@ -145,4 +145,10 @@ pub struct CareerOutcome {
     /// The followed distributor's drawn parameter values (only the varying ones, in
     /// `Model::varying` order).
     pub drawn: Vec<f64>,
+    /// The followed distributor's kind of participant (index in `Kind::ALL`; 0 when the
+    /// scenario has no kinds).
+    pub kind: u8,
+    /// Value to the followed distributor of what they bought: `economics.product_value` x
+    /// purchases (0 at the neutral product value). Net including it = cash net + this.
+    pub purchases_value: f64,
 }

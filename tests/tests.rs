@@ -12,6 +12,7 @@ mod cli {
     mod ground;
     mod hostile;
     mod integrity;
+    mod kinds;
     mod layers;
     mod levers;
     mod limits;

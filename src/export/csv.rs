@@ -101,6 +101,9 @@ struct SummaryRow<'a> {
     disclosure_company_payments_median: f64,
     disclosure_net_mean: f64,
     disclosure_net_median: f64,
+    /// Issue 12, H2: net including the value of what they bought; empty at product value 0.
+    net_mean_with_product_value: Option<f64>,
+    profitable_share_with_product_value: Option<f64>,
 }
 
 impl Exporter for SummaryCsv {
@@ -180,10 +183,49 @@ impl Exporter for SummaryCsv {
             disclosure_company_payments_mean: s.income_disclosure.company_payments.mean,
             disclosure_company_payments_median: s.income_disclosure.company_payments.median,
             disclosure_net_mean: s.income_disclosure.net.mean,
+            net_mean_with_product_value: s.with_product_value.map(|v| v.net_mean),
+            profitable_share_with_product_value: s.with_product_value.map(|v| v.profitable_share),
             disclosure_net_median: s.income_disclosure.net.median,
         };
         table([row])
     }
+}
+
+/// `by_kind.csv` (issue 12, H2): one row per kind of participant, the numbers of
+/// `summary.json`'s `by_kind`. Written only when the scenario has kinds.
+pub const BY_KIND_FILE: &str = "by_kind.csv";
+
+/// The bytes of [`BY_KIND_FILE`], or `None` when the scenario has no kinds.
+pub fn by_kind_csv(s: &Summary) -> Result<Option<Vec<u8>>> {
+    if s.by_kind.is_empty() {
+        return Ok(None);
+    }
+    table(s.by_kind.iter().map(|k| ByKindRow {
+        kind: &k.kind,
+        careers: k.careers,
+        share: k.share,
+        failure_rate: k.failure_rate,
+        failure_rate_ci_low: k.failure_rate_ci[0],
+        failure_rate_ci_high: k.failure_rate_ci[1],
+        lost_money_share: k.lost_money_share,
+        net_mean: k.net_mean,
+        net_mean_with_product_value: k.net_with_value_mean,
+    }))
+    .map(Some)
+}
+
+/// One row of `by_kind.csv`: shares between 0 and 1, money per career in currency units.
+#[derive(Debug, Serialize)]
+struct ByKindRow<'a> {
+    kind: &'a str,
+    careers: u64,
+    share: f64,
+    failure_rate: f64,
+    failure_rate_ci_low: f64,
+    failure_rate_ci_high: f64,
+    lost_money_share: f64,
+    net_mean: f64,
+    net_mean_with_product_value: f64,
 }
 
 /// `survival.csv`: one row per month, month 0 (everyone starts) to the horizon.

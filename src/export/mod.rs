@@ -92,6 +92,11 @@ pub fn render_results(summary: &Summary, options: &ExportOptions) -> Result<Vec<
             bytes: exporter.render(summary)?,
         });
     }
+    // Issue 12, H2: outcomes by kind, only when the scenario has kinds.
+    if let Some(bytes) = csv::by_kind_csv(summary)? {
+        let name = csv::BY_KIND_FILE.to_string();
+        files.push(ResultFile { name, bytes });
+    }
     let drawn = match &options.charts {
         Some(set) => Some(set.draw(summary)?),
         None => None,

@@ -11,12 +11,13 @@
 //! commission buffer per level (`depth + 1` rows of `months` values) instead of a tree.
 
 pub mod estimate;
+pub mod kinds;
 pub mod rng;
 pub mod sampling;
 pub mod step;
 
 use crate::outcome::{CareerOutcome, EndReason, Money, PersonOutcome};
-use crate::scenario::{Dist, ParamId, Scenario, Traits};
+use crate::scenario::{ParamId, Scenario, Traits};
 use rng::{child_key, stream, Purpose, Stream};
 use step::{PersonState, Streams};
 
@@ -114,11 +115,14 @@ pub struct Model {
     max_people: u64,
     inactive_months: u32,
     rates: Vec<f64>,
-    base: Traits,
-    /// Parameters drawn per person, with their valid ranges for clamping.
-    varying: Vec<(ParamId, Dist, f64, f64)>,
-    /// Fixed-trait derived values, reused when nothing varies.
-    base_derived: Derived,
+    /// One entry per kind of participant (index = kind); one entry, the scenario's, when the
+    /// scenario has no kinds (see [`kinds`]).
+    kinds: Vec<kinds::KindModel>,
+    /// Parameters stored per person in a `drawn` list: those drawn for any kind, in registry
+    /// order (the scenario's varying ones when there are no kinds).
+    drawn_ids: Vec<ParamId>,
+    /// How kinds are drawn; `None` without kinds (then nothing is drawn: kind 0 for all).
+    kind_draw: Option<kinds::KindDraw>,
     /// Rejections matter only if they sting or fade follow-through; otherwise they are not drawn.
     rejections_matter: bool,
     /// Whether any money can flow (costs, retail, commissions). When not, the economics step
@@ -148,14 +152,13 @@ pub struct Workspace {
 impl Model {
     /// Prepare a validated scenario for simulation.
     pub fn new(s: &Scenario) -> Model {
-        let base = s.base_traits();
-        let varying: Vec<(ParamId, Dist, f64, f64)> = s
-            .varying()
-            .into_iter()
-            .map(|(id, d)| (id, d, id.spec().min, id.spec().max))
-            .collect();
-        let may_be_positive =
-            |id: ParamId| -> bool { varying.iter().any(|v| v.0 == id) || base.get(id) > 0.0 };
+        let (kinds, drawn_ids, kind_draw) = kinds::prepare(s);
+        // A mechanism is compiled in when any kind can use it.
+        let may_be_positive = |id: ParamId| -> bool {
+            kinds
+                .iter()
+                .any(|k| k.varying.iter().any(|v| v.0 == id) || k.base.get(id) > 0.0)
+        };
         let rejections_matter =
             may_be_positive(ParamId::Sting) || may_be_positive(ParamId::FollowThroughFade);
         let depth = s.depth;
@@ -179,9 +182,9 @@ impl Model {
             max_people: s.max_downline,
             inactive_months: s.inactive_months,
             rates: s.commission_rates.clone(),
-            base,
-            base_derived: Derived::from_traits(&base),
-            varying,
+            kinds,
+            drawn_ids,
+            kind_draw,
             rejections_matter,
             economics,
             motivation_moves,
@@ -210,21 +213,23 @@ impl Model {
         self.inactive_months
     }
 
-    /// Number of parameters drawn per person.
+    /// Number of parameters stored per person in a `drawn` list.
     pub(crate) fn varying_count(&self) -> usize {
-        self.varying.len()
+        self.drawn_ids.len()
     }
 
     /// Derived quantities from varying values drawn earlier (by [`Model::derived_for`] into
     /// its `drawn` list): the company world stores the few drawn values per participant and
     /// rebuilds the rest, instead of sampling the distributions again every month.
     #[inline]
-    pub(crate) fn derived_from_drawn(&self, drawn: &[f64]) -> Derived {
-        if self.varying.is_empty() {
-            return self.base_derived;
+    pub(crate) fn derived_from_drawn(&self, kind: u8, drawn: &[f64]) -> Derived {
+        let k = &self.kinds[usize::from(kind)];
+        if k.varying.is_empty() {
+            // Nothing of this kind varies: the stored values are its fixed ones.
+            return k.base_derived;
         }
-        let mut traits = self.base;
-        for ((id, ..), v) in self.varying.iter().zip(drawn) {
+        let mut traits = k.base;
+        for (id, v) in self.drawn_ids.iter().zip(drawn) {
             traits.set(*id, *v);
         }
         Derived::from_traits(&traits)
@@ -232,7 +237,7 @@ impl Model {
 
     /// The parameters drawn per person, in the order of [`CareerOutcome::drawn`].
     pub fn varying_ids(&self) -> Vec<ParamId> {
-        self.varying.iter().map(|v| v.0).collect()
+        self.drawn_ids.clone()
     }
 
     /// A fresh workspace for one worker.
@@ -259,7 +264,8 @@ impl Model {
         ws.downline_profited = 0;
         let key = rng::career_key(self.seed, index);
         let mut drawn = Vec::new();
-        let person = self.person(key, 0, 0, ws, Some(&mut drawn));
+        let kind = self.kind_of(key, None);
+        let person = self.person(key, kind, 0, 0, ws, Some(&mut drawn));
         CareerOutcome {
             index,
             person,
@@ -270,23 +276,30 @@ impl Model {
             capped: ws.capped,
             person_months: ws.person_months,
             drawn,
+            kind,
+            purchases_value: self.purchases_value(kind, &person.money),
         }
     }
 
     /// Draw a person's traits; fixed scenarios skip the traits stream entirely.
-    pub(crate) fn derived_for(&self, key: u64, drawn: Option<&mut Vec<f64>>) -> Derived {
-        if self.varying.is_empty() {
-            return self.base_derived;
+    pub(crate) fn derived_for(&self, key: u64, kind: u8, drawn: Option<&mut Vec<f64>>) -> Derived {
+        let k = &self.kinds[usize::from(kind)];
+        if k.varying.is_empty() {
+            if let Some(out) = drawn {
+                // Other kinds vary: this person's row holds its kind's fixed values.
+                out.extend(self.drawn_ids.iter().map(|id| k.base.get(*id)));
+            }
+            return k.base_derived;
         }
-        let mut traits = self.base;
+        let mut traits = k.base;
         let mut rng = stream(key, Purpose::Traits);
-        for (id, dist, lo, hi) in &self.varying {
+        for (id, dist, lo, hi) in &k.varying {
             let v = dist.sample(&mut rng);
             // NaN cannot arise from validated distributions; clamp keeps draws in range.
             traits.set(*id, if v.is_nan() { *lo } else { v.clamp(*lo, *hi) });
         }
         if let Some(out) = drawn {
-            out.extend(self.varying.iter().map(|(id, ..)| traits.get(*id)));
+            out.extend(self.drawn_ids.iter().map(|id| traits.get(*id)));
         }
         Derived::from_traits(&traits)
     }
@@ -299,6 +312,7 @@ impl Model {
     fn person(
         &self,
         key: u64,
+        kind: u8,
         level: u32,
         start: u32,
         ws: &mut Workspace,
@@ -306,28 +320,28 @@ impl Model {
     ) -> PersonOutcome {
         match (self.lean, self.economics, self.motivation_moves) {
             (false, true, true) => {
-                self.person_months::<false, true, true>(key, level, start, ws, drawn)
+                self.person_months::<false, true, true>(key, kind, level, start, ws, drawn)
             }
             (false, true, false) => {
-                self.person_months::<false, true, false>(key, level, start, ws, drawn)
+                self.person_months::<false, true, false>(key, kind, level, start, ws, drawn)
             }
             (false, false, true) => {
-                self.person_months::<false, false, true>(key, level, start, ws, drawn)
+                self.person_months::<false, false, true>(key, kind, level, start, ws, drawn)
             }
             (false, false, false) => {
-                self.person_months::<false, false, false>(key, level, start, ws, drawn)
+                self.person_months::<false, false, false>(key, kind, level, start, ws, drawn)
             }
             (true, true, true) => {
-                self.person_months::<true, true, true>(key, level, start, ws, drawn)
+                self.person_months::<true, true, true>(key, kind, level, start, ws, drawn)
             }
             (true, true, false) => {
-                self.person_months::<true, true, false>(key, level, start, ws, drawn)
+                self.person_months::<true, true, false>(key, kind, level, start, ws, drawn)
             }
             (true, false, true) => {
-                self.person_months::<true, false, true>(key, level, start, ws, drawn)
+                self.person_months::<true, false, true>(key, kind, level, start, ws, drawn)
             }
             (true, false, false) => {
-                self.person_months::<true, false, false>(key, level, start, ws, drawn)
+                self.person_months::<true, false, false>(key, kind, level, start, ws, drawn)
             }
         }
     }
@@ -338,12 +352,13 @@ impl Model {
     fn person_months<const LEAN: bool, const ECON: bool, const MOTIV: bool>(
         &self,
         key: u64,
+        kind: u8, // H2: the person's kind of participant (0 when the scenario has no kinds)
         level: u32,
         start: u32,
         ws: &mut Workspace,
         drawn: Option<&mut Vec<f64>>,
     ) -> PersonOutcome {
-        let d = self.derived_for(key, drawn);
+        let d = self.derived_for(key, kind, drawn); // H2: kind
         let months = self.months as usize;
         let row = level as usize * months;
         if self.depth > 0 {
@@ -371,7 +386,14 @@ impl Model {
                     }
                     ws.people += 1;
                     let child_key = child_key(key, state.recruits + j);
-                    let child = self.person(child_key, level + 1, t, ws, None);
+                    let child = self.person(
+                        child_key,
+                        self.kind_of(child_key, Some(kind)),
+                        level + 1,
+                        t,
+                        ws,
+                        None,
+                    ); // H2: kind
                     if child.end.is_quit() {
                         ws.downline_quit += 1;
                     }

@@ -39,6 +39,8 @@ pub enum Purpose {
     LifeEvents = 5,
     /// Drifting away unsupported.
     Neglect = 6,
+    /// Drawing the person's kind of participant (issue 12, H2; only when kinds are on).
+    Kind = 7,
 }
 
 /// SplitMix64 finaliser of `a` combined with `b`: a fast, well-mixed 64-bit hash.

@@ -7,6 +7,7 @@
 //! same checks as the file.
 
 pub mod company;
+pub mod kinds;
 mod overrides;
 pub mod params;
 mod resolve;
@@ -20,6 +21,7 @@ use toml_edit::Document;
 use resolve::Resolver;
 
 pub use company::{CompanySettings, Rank};
+pub use kinds::{Kind, Kinds};
 pub use overrides::Override;
 pub use params::{Dist, Param, ParamId, ParamSpec, Traits, Unit, N_PARAMS, PARAMS};
 
@@ -153,6 +155,9 @@ pub struct Scenario {
     /// The company world's settings when `kind = "company"` (see [`company`]); `None` for
     /// followed careers.
     pub company: Option<CompanySettings>,
+    /// Kinds of participant (buyers, dabblers, builders) when the scenario has a `[kinds]`
+    /// table (see [`kinds`]); `None`: everyone is the scenario's one kind.
+    pub kinds: Option<Kinds>,
 }
 
 impl Scenario {
@@ -227,6 +232,10 @@ impl Scenario {
         // Company world (issue 11): its settings follow the per-person levers.
         if let Some(c) = &self.company {
             out.extend(c.listing());
+        }
+        // Kinds of participant (issue 12, H2).
+        if let Some(k) = &self.kinds {
+            out.extend(k.listing(&self.params));
         }
         out
     }
@@ -324,6 +333,7 @@ pub fn known_keys() -> Vec<&'static str> {
     let mut keys: Vec<&'static str> = SETTING_KEYS.to_vec();
     keys.extend(PARAMS.iter().map(|p| p.path));
     keys.extend(company::COMPANY_KEYS.iter().copied());
+    keys.extend(kinds::OVERRIDE_KEYS.iter().copied());
     keys
 }
 

@@ -143,6 +143,10 @@ define_params! {
         "monthly chance an unsupported distributor drifts away, x (1 - rapport)(1 - training) (0 = off)";
     LifeEvents => "attrition.life_events_per_month", 0.0, 1.0, 0.0, Share,
         "monthly chance of quitting for reasons outside the business (0 = off)";
+    // --- Issue 12, H2 (kinds of participant, product value): reporting only, never in the step.
+    ProductValue => "economics.product_value", 0.0, 2.0, 0.0, Factor,
+        "value to the buyer of a dollar of their own purchases (0 = worthless to them: cash only; 1 = full price)";
+    // --- end H2
 }
 
 /// Number of distributor parameters.

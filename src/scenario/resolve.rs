@@ -47,6 +47,9 @@ impl<'a> Resolver<'a> {
         let root = self.doc.as_table();
         for (key, item) in root.iter() {
             let key_span = root.key(key).and_then(|k| k.span());
+            if key == super::kinds::SECTION {
+                continue; // H2: checked key by key in kinds.rs
+            }
             if SECTIONS.contains(&key) || super::company::COMPANY_SECTIONS.contains(&key) {
                 if key == "sources" {
                     continue; // checked when read
@@ -280,10 +283,20 @@ impl<'a> Resolver<'a> {
 
     /// Read and check a number-or-distribution value described by `spec`.
     pub(super) fn param_spec(&self, spec: &ParamSpec) -> Result<Param, ScenarioError> {
-        let path = spec.path;
-        let Some(found) = self.find(path) else {
+        let Some(found) = self.find(spec.path) else {
             return Ok(Param::Fixed(spec.default));
         };
+        self.param_found(spec, spec.path, found)
+    }
+
+    /// Check a number-or-distribution value `found` for `spec`; errors name `path` (which is
+    /// `spec.path`, or the longer path of a kind's override, `kinds.buyer.<spec.path>`).
+    pub(super) fn param_found(
+        &self,
+        spec: &ParamSpec,
+        path: &str,
+        found: Found<'_>,
+    ) -> Result<Param, ScenarioError> {
         let range_msg = || {
             format!(
                 "allowed: {} to {} ({})",
@@ -525,6 +538,7 @@ impl<'a> Resolver<'a> {
             .map(|id| self.param(*id))
             .collect::<Result<Vec<_>, _>>()?;
         let sources = self.sources()?;
+        let kinds = self.kinds(&params)?; // H2: kinds of participant
         let scenario = Scenario {
             name,
             description,
@@ -542,6 +556,7 @@ impl<'a> Resolver<'a> {
             sources,
             overrides: self.overrides.iter().map(|o| o.text.clone()).collect(),
             company,
+            kinds,
         };
         self.check_combinations(&scenario)?;
         Ok(scenario)

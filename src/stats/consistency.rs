@@ -346,8 +346,19 @@ impl Tally {
             downline_lost,
             downline_profited,
             capped,
-            person_months
+            person_months,
+            purchases_value_cents,
+            profitable_with_value
         );
+        // Kinds of participant (issue 12, H2).
+        for (mine, theirs) in t.by_kind.iter_mut().zip(&o.by_kind) {
+            macro_rules! add_kind {
+                ($($f:ident),*) => {$(
+                    mine.$f = mine.$f.checked_add(theirs.$f).ok_or_else(|| over("by_kind"))?;
+                )*};
+            }
+            add_kind!(careers, failures, lost, net_cents, purchases_value_cents);
+        }
         for (field, mine, theirs) in [
             ("ends", &mut t.ends[..], &o.ends[..]),
             ("worked", &mut t.worked[..], &o.worked[..]),
@@ -459,6 +470,8 @@ mod tests {
             capped: false,
             person_months: u64::from(months) + 5,
             drawn: vec![],
+            kind: 0,
+            purchases_value: 0.0,
         }
     }
 

@@ -25,6 +25,34 @@ pub struct CentsSum {
     pub sum: i128,
 }
 
+/// Outcomes of the followed careers of one kind of participant (issue 12, H2).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KindTally {
+    /// Followed careers of this kind.
+    pub careers: u64,
+    /// Of them, failed (quit, or net <= 0 at the horizon).
+    pub failures: u64,
+    /// Of them, cumulative cash net < 0.
+    pub lost: u64,
+    /// Sum of cash net, cents.
+    pub net_cents: i128,
+    /// Sum of the value of what they bought (product value x purchases), cents.
+    pub purchases_value_cents: i128,
+}
+
+impl KindTally {
+    fn merge(&mut self, o: &KindTally) {
+        self.careers += o.careers;
+        self.failures += o.failures;
+        self.lost += o.lost;
+        self.net_cents += o.net_cents;
+        self.purchases_value_cents += o.purchases_value_cents;
+    }
+}
+
+/// Kinds a tally keeps apart (`scenario::Kind::COUNT`; `stats` does not import `scenario`).
+pub const KINDS: usize = 3;
+
 /// Everything a run needs to report, accumulated career by career.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tally {
@@ -75,6 +103,16 @@ pub struct Tally {
     pub cohort_failures: Vec<u64>,
     /// Income-disclosure bands and survey outcome bands.
     pub disclosure: Disclosure,
+    /// Value to the buyers of what they bought (product value x purchases), cents: net
+    /// including it is `net_cents` + this (issue 12, H2; 0 at the neutral product value).
+    #[serde(default)]
+    pub purchases_value_cents: i128,
+    /// Careers whose net including the value of what they bought is > 0.
+    #[serde(default)]
+    pub profitable_with_value: u64,
+    /// Careers by kind of participant (all in kind 0 when the scenario has no kinds).
+    #[serde(default)]
+    pub by_kind: [KindTally; KINDS],
 }
 
 impl Tally {
@@ -106,6 +144,9 @@ impl Tally {
             person_months: 0,
             cohort_failures: vec![0; cohort_size as usize + 1],
             disclosure: Disclosure::new(months, break_even_band),
+            purchases_value_cents: 0,
+            profitable_with_value: 0,
+            by_kind: [KindTally::default(); KINDS],
         }
     }
 
@@ -146,7 +187,19 @@ impl Tally {
         self.downline_profited += c.downline_profited;
         self.capped += u64::from(c.capped);
         self.person_months += c.person_months;
-        p.end.is_quit() || net <= 0.0
+        let failed = p.end.is_quit() || net <= 0.0;
+        // Kinds and product value (issue 12, H2).
+        let value_c = i128::from(to_cents(c.purchases_value));
+        self.purchases_value_cents += value_c;
+        self.profitable_with_value += u64::from(net + c.purchases_value > 0.0);
+        if let Some(k) = self.by_kind.get_mut(usize::from(c.kind)) {
+            k.careers += 1;
+            k.failures += u64::from(failed);
+            k.lost += u64::from(net < 0.0);
+            k.net_cents += i128::from(net_c);
+            k.purchases_value_cents += value_c;
+        }
+        failed
     }
 
     /// Record a complete cohort with `failures` failed careers.
@@ -187,6 +240,11 @@ impl Tally {
             *a += b;
         }
         self.disclosure.merge(&o.disclosure);
+        self.purchases_value_cents += o.purchases_value_cents;
+        self.profitable_with_value += o.profitable_with_value;
+        for (a, b) in self.by_kind.iter_mut().zip(&o.by_kind) {
+            a.merge(b);
+        }
     }
 
     /// `active()[t]`: careers still active at the end of month `t` (t = 0 .. months-1).
@@ -248,6 +306,8 @@ mod tests {
             capped: false,
             person_months: u64::from(months),
             drawn: vec![],
+            kind: 0,
+            purchases_value: 0.0,
         }
     }
 
@@ -279,6 +339,9 @@ mod tests {
         cs[2].person.recruits = 5;
         cs[2].person.customers = 7;
         cs[3].person.money.expenses = 40.0;
+        cs[2].kind = 2;
+        cs[1].kind = 1;
+        cs[1].purchases_value = 12.5;
         let mut all = Tally::new(4, 2, BREAK_EVEN_BAND);
         for c in &cs {
             all.add(c);

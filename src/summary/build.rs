@@ -261,6 +261,8 @@ impl Summary {
             cohort_failure_rates: cohort_rates(t, scenario.cohort_size, failure.share),
             income_disclosure: income_disclosure(t),
             outcome_bands: outcome_bands(t),
+            with_product_value: super::kinds::value_included(scenario, t),
+            by_kind: super::kinds::by_kind(scenario, t),
         }
     }
 }

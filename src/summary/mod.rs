@@ -16,10 +16,12 @@ use crate::stats::Tally;
 
 mod build;
 mod histogram;
+mod kinds;
 pub mod schema;
 mod text;
 
 pub use histogram::{nice_width, sketch_histogram};
+pub use kinds::{KindOutcome, ValueIncluded};
 
 /// Months at which survival is quoted in the terminal summary.
 pub const SURVIVAL_MILESTONES: [u32; 4] = [3, 6, 12, 24];
@@ -269,6 +271,14 @@ pub struct Summary {
     pub income_disclosure: IncomeDisclosure,
     /// Lost money / broke even / profited, as surveys report them.
     pub outcome_bands: OutcomeBands,
+    /// Net including the value to the buyer of what they bought, beside the cash net.
+    /// Written only when some kind values the product (`economics.product_value > 0`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub with_product_value: Option<ValueIncluded>,
+    /// Outcomes by kind of participant, in the order buyer, dabbler, builder. Written only
+    /// when the scenario has kinds (a `[kinds]` table).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub by_kind: Vec<KindOutcome>,
 }
 
 impl Summary {

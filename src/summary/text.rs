@@ -73,6 +73,8 @@ impl Summary {
             pct(self.profitable_share_ci[0]),
             pct(self.profitable_share_ci[1])
         );
+        // Issue 12, H2: the value of what they bought, and outcomes by kind.
+        self.kinds_text(&mut s);
         let o = &self.outcome_bands;
         let _ = writeln!(
             s,

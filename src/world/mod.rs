@@ -32,6 +32,7 @@
 pub mod charts;
 pub mod comp;
 pub mod html;
+pub mod kinds;
 pub mod output;
 pub mod report;
 pub mod shard;
@@ -89,6 +90,9 @@ pub struct Member {
     quit_reason: EndReason,
     /// Highest rank reached in any month (0 = none; ranks are 1-based).
     pub best_rank: u8,
+    /// Kind of participant (index in `Kind::ALL`; 0 without kinds). It fills a byte of what
+    /// was padding, so the record stays 136 bytes.
+    pub kind: u8,
 }
 
 impl Member {
@@ -144,6 +148,11 @@ pub struct Company {
     pub capped: bool,
     /// Person-months simulated.
     pub person_months: u64,
+    /// Whether the scenario has kinds of participant (then [`Member::kind`] says which).
+    pub kinds: bool,
+    /// Value to each kind of a dollar of their own purchases (`economics.product_value`), by
+    /// kind index; one entry without kinds.
+    pub product_values: Vec<f64>,
 }
 
 /// A scenario prepared for company simulation.
@@ -227,19 +236,22 @@ impl World {
         // hold twice) the largest arrays of a big company.
         let bound = s.market_size.min(s.max_participants) as usize;
         let mut traits: Vec<f64> = Vec::with_capacity(bound * k);
-        let draw_traits = |id: u32, traits: &mut Vec<f64>| -> Derived {
+        let draw_traits = |id: u32, kind: u8, traits: &mut Vec<f64>| -> Derived {
             self.model
-                .derived_for(mix(rkey, u64::from(id)), Some(traits))
+                .derived_for(mix(rkey, u64::from(id)), kind, Some(traits))
         };
-        let derived_of = |traits: &[f64], id: u32| -> Derived {
+        let derived_of = |traits: &[f64], id: u32, kind: u8| -> Derived {
             let i = id as usize * k;
-            self.model.derived_from_drawn(&traits[i..i + k])
+            self.model.derived_from_drawn(kind, &traits[i..i + k])
         };
         let key_of = |id: u32| mix(rkey, u64::from(id));
         let disclosure = (s.disclosure_year - 1) * 12..s.disclosure_year * 12;
 
         let mut live: Vec<Member> = (0..s.founders as u32)
-            .map(|id| new_member(id, NO_SPONSOR, 0, &draw_traits(id, &mut traits)))
+            .map(|id| {
+                let kind = self.model.kind_of(key_of(id), None); // H2: founders draw from the shares
+                new_member(id, NO_SPONSOR, 0, kind, &draw_traits(id, kind, &mut traits))
+            })
             .collect();
         // Members who quit, in the batches they were moved out of `live` in.
         let mut done: Vec<Vec<Member>> = Vec::new();
@@ -290,7 +302,7 @@ impl World {
                         if m.quit_month != STILL_ACTIVE {
                             continue;
                         }
-                        let d = derived_of(&traits, m.id);
+                        let d = derived_of(&traits, m.id, m.kind);
                         let mut st = Streams::for_month(
                             key_of(m.id),
                             t,
@@ -312,8 +324,8 @@ impl World {
             // 2. Market: grant joins and customers in member order while fresh people last.
             let mut joins = 0u64;
             let mut new_customers = 0u64;
-            // (sponsor id, how many), in the order the joins are granted.
-            let mut recruits: Vec<(u32, u32)> = Vec::new();
+            // (sponsor id, how many, sponsor's kind), in the order the joins are granted.
+            let mut recruits: Vec<(u32, u32, u8)> = Vec::new();
             // Someone who signed up in the last month would start after the horizon: the
             // horizon closes before they sign.
             let last_month = t + 1 == self.months;
@@ -333,7 +345,7 @@ impl World {
                 let granted = wanted.min(room);
                 capped |= granted < wanted;
                 if granted > 0 {
-                    recruits.push((m.id, granted as u32));
+                    recruits.push((m.id, granted as u32, m.kind));
                 }
                 fresh -= granted;
                 o.joins = granted;
@@ -412,7 +424,7 @@ impl World {
                         }
                         active += 1;
                         m.best_rank = m.best_rank.max(*r);
-                        let d = derived_of(&traits, m.id);
+                        let d = derived_of(&traits, m.id, m.kind);
                         let mut st = Streams::for_month(
                             key_of(m.id),
                             t,
@@ -480,11 +492,18 @@ impl World {
                 }
                 gone_in_live = 0;
             }
-            for (sponsor, count) in recruits {
+            for (sponsor, count, sponsor_kind) in recruits {
                 for _ in 0..count {
                     let id = participants as u32;
                     participants += 1;
-                    let m = new_member(id, sponsor, t + 1, &draw_traits(id, &mut traits));
+                    let kind = self.model.kind_of(key_of(id), Some(sponsor_kind)); // H2: duplication
+                    let m = new_member(
+                        id,
+                        sponsor,
+                        t + 1,
+                        kind,
+                        &draw_traits(id, kind, &mut traits),
+                    );
                     slot_of.push(live.len() as u32);
                     ancestor.push(sponsor);
                     live.push(m);
@@ -514,6 +533,8 @@ impl World {
             months,
             capped,
             person_months,
+            kinds: self.model.has_kinds(),
+            product_values: self.model.product_values(),
         })
     }
 }
@@ -537,7 +558,7 @@ fn put_in_id_order(members: &mut [Member]) {
     }
 }
 
-fn new_member(id: u32, sponsor: u32, start: u32, d: &Derived) -> Member {
+fn new_member(id: u32, sponsor: u32, start: u32, kind: u8, d: &Derived) -> Member {
     Member {
         state: PersonState::new(d),
         year_commissions: 0.0,
@@ -548,5 +569,6 @@ fn new_member(id: u32, sponsor: u32, start: u32, d: &Derived) -> Member {
         quit_month: STILL_ACTIVE,
         quit_reason: EndReason::LifeEvent,
         best_rank: 0,
+        kind,
     }
 }

@@ -217,7 +217,7 @@ pub fn write_files(
 
 /// Every company file, by name.
 pub fn render(s: &Scenario, reps: &[ReplicateSummary]) -> Vec<(&'static str, String)> {
-    vec![
+    let mut files = vec![
         ("company_over_time.csv", over_time_csv(s, reps)),
         (
             "company_cohorts.csv",
@@ -228,7 +228,9 @@ pub fn render(s: &Scenario, reps: &[ReplicateSummary]) -> Vec<(&'static str, Str
         ("company_concentration.csv", concentration_csv(reps)),
         ("company_replicates.csv", replicates_csv(reps)),
         ("summary.txt", text_summary(s, reps)),
-    ]
+    ];
+    files.extend(super::kinds::kinds_csv(reps)); // H2: by kind, when the scenario has kinds
+    files
 }
 
 fn fmt(x: f64) -> String {
@@ -520,6 +522,7 @@ pub fn text_summary(s: &Scenario, reps: &[ReplicateSummary]) -> String {
         };
         let _ = writeln!(o, "    {label:<10} {}", pct(across(&present)));
     }
+    o.push_str(&super::kinds::kinds_text(reps)); // H2: product value and kinds
     if reps.iter().any(|r| r.capped) {
         let _ = writeln!(
             o,

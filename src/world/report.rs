@@ -41,6 +41,10 @@ pub struct GroupFigures {
     pub commissions: f64,
     /// Retail profit on customers' orders.
     pub retail: f64,
+    /// Value to the buyers of what they bought: `economics.product_value` x purchases
+    /// (issue 12, H2; 0 at the neutral product value). Net including it = `net_sum` + this.
+    #[serde(default)]
+    pub purchases_value: f64,
 }
 
 /// The income-disclosure statement of one calendar year of one company.
@@ -91,6 +95,14 @@ pub struct ReplicateSummary {
     pub capped: bool,
     /// Person-months simulated.
     pub person_months: u64,
+    /// By kind of participant, in the order buyer, dabbler, builder (issue 12, H2); empty
+    /// when the scenario has no kinds.
+    #[serde(default)]
+    pub kinds: Vec<GroupFigures>,
+    /// Whether some kind values the product (`economics.product_value > 0`): then the
+    /// reports show net including the value of what was bought.
+    #[serde(default)]
+    pub product_valued: bool,
 }
 
 impl ReplicateSummary {
@@ -106,6 +118,12 @@ impl ReplicateSummary {
             statement: statement(company, s.disclosure_year),
             capped: company.capped,
             person_months: company.person_months,
+            kinds: if company.kinds {
+                group_figures(company, crate::scenario::Kind::COUNT, |m| m.kind as usize)
+            } else {
+                Vec::new()
+            },
+            product_valued: company.product_values.iter().any(|v| *v > 0.0),
         }
     }
 }
@@ -131,6 +149,7 @@ fn group_figures(
         f.expenses += money.expenses;
         f.commissions += money.commissions;
         f.retail += money.retail;
+        f.purchases_value += company.product_values[usize::from(m.kind)] * money.purchases;
         nets[g].push(net);
     }
     for (f, mut v) in out.iter_mut().zip(nets) {
