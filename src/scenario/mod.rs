@@ -73,6 +73,8 @@ const SECTIONS: &[&str] = &[
     "economics",
     "downline",
     "attrition",
+    "time",
+    "warm",
     "sources",
 ];
 

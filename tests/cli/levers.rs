@@ -100,11 +100,20 @@ fn higher_costs_cause_more_financial_loss() {
 fn more_contacts_bring_more_recruits() {
     let few = summary(&shipped(
         "relationship",
-        &[N, "prospecting.contacts_per_month=5"],
+        // The direct parametrisation: no time budget, so the contact count is the lever.
+        &[
+            N,
+            "time.hours_per_month=0",
+            "prospecting.contacts_per_month=5",
+        ],
     ));
     let many = summary(&shipped(
         "relationship",
-        &[N, "prospecting.contacts_per_month=40"],
+        &[
+            N,
+            "time.hours_per_month=0",
+            "prospecting.contacts_per_month=40",
+        ],
     ));
     assert!(
         many.recruits_mean > few.recruits_mean * 1.5,
