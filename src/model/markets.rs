@@ -27,11 +27,13 @@
 //!   contacts). A recruit's warm list loses the share of it the sponsor already approached:
 //!   `W_recruit x (1 - overlap_with_sponsor x used share of the sponsor's list)`.
 //!
-//! **Draws.** While a warm list lasts, the month's planned contacts are one Poisson count,
-//! split exactly: warm first (at most what is left), the rest thinned by the cold market, and
-//! each group's joins, customers and "no"s multinomial. Once the warm list is used up (or
-//! there is none) the month is drawn as in the old step (three independent Poisson counts from
-//! the same streams), which is exact for a Poisson number of contacts and as cheap.
+//! **Draws.** Planned contacts are a Poisson count. While they fit in what is left of the warm
+//! list, their joins, customers and "no"s are three independent Poisson counts at the warm
+//! chances (exact by Poisson splitting, and cheap); in the month the list runs out, their sum
+//! (still the Poisson count of contacts) is split exactly: the first ones warm, up to what is
+//! left, the rest thinned by the cold market, each group's answers multinomial. Once the list
+//! is used up (or there is none) the month is drawn as in the old step (three independent
+//! Poisson counts from the same streams), exact for a Poisson number of contacts.
 
 use super::sampling::{binomial, poisson};
 use super::step::{MonthDraws, PersonState, Streams};
@@ -266,23 +268,40 @@ impl PersonState {
                 fresh_refusals: contacts * d.p_reject * fresh,
             };
         }
-        // The warm list lasts into this month: one Poisson count of planned contacts, split.
+        // The warm list lasts into this month. Planned contacts are Poisson(planned); while
+        // they all fit in the list, their joins, customers and "no"s are three independent
+        // Poisson counts at the warm chances (Poisson splitting), which is cheap. Only in the
+        // month the list runs out is their sum (still Poisson(planned)) split exactly: the
+        // first `warm_left` warm, the rest strangers (thinned by the cold market).
         let rng = &mut s.recruiting;
-        let total = poisson(rng, planned);
-        let warm = total.min(u64::from(self.warm_left));
+        let (pjw, pcw) = (mk.p_join_warm * fresh, mk.p_customer_warm * fresh);
+        let (pj, pc) = (d.p_join * fresh, d.p_customer * fresh);
+        let mut jw = poisson(rng, planned * pjw);
+        let mut cw = poisson(rng, planned * pcw);
+        let mut nw = poisson(rng, planned * (1.0 - pjw - pcw).max(0.0));
+        let (mut jc, mut cc, mut nc) = (0, 0, 0);
+        let total = jw + cw + nw;
+        let left = u64::from(self.warm_left);
+        let (warm, mut cold) = if total <= left {
+            (total, 0)
+        } else {
+            (jw, cw, nw) = split(rng, left, pjw, pcw);
+            let cold = binomial(rng, total - left, mk.cold_market);
+            (jc, cc, nc) = split(rng, cold, pj, pc);
+            (left, cold)
+        };
         // warm <= warm_left < 2^32.
         self.warm_left -= warm as u32;
-        let mut cold = binomial(rng, total - warm, mk.cold_market);
+        let mut fresh_refusals =
+            (warm as f64 * mk.p_reject_warm + cold as f64 * d.p_reject) * fresh;
         if referrals > 0.0 {
-            cold += poisson(rng, referrals);
+            // Referrals: strangers, outside the warm list and the hours, as in the old step.
+            let (jr, cr) = (poisson(rng, referrals * pj), poisson(rng, referrals * pc));
+            let nr = poisson(rng, referrals * (1.0 - pj - pc).max(0.0));
+            (jc, cc, nc) = (jc + jr, cc + cr, nc + nr);
+            cold += jr + cr + nr;
+            fresh_refusals += referrals * d.p_reject * fresh;
         }
-        let (jw, cw, nw) = split(
-            rng,
-            warm,
-            mk.p_join_warm * fresh,
-            mk.p_customer_warm * fresh,
-        );
-        let (jc, cc, nc) = split(rng, cold, d.p_join * fresh, d.p_customer * fresh);
         self.rejections_so_far += nw + nc;
         MonthDraws {
             effort,
@@ -291,7 +310,7 @@ impl PersonState {
             new_customers: cw + cc,
             rejections: nc,
             warm_rejections: nw,
-            fresh_refusals: (warm as f64 * mk.p_reject_warm + cold as f64 * d.p_reject) * fresh,
+            fresh_refusals,
         }
     }
 
