@@ -22,6 +22,9 @@ pub enum EndReason {
     FinancialLoss,
     /// Motivation fell below the quit threshold, drained mostly by rejection.
     RejectionBurnout,
+    /// Motivation fell below the quit threshold, drained mostly by the awkwardness of hearing
+    /// "no" from friends and family (the warm market; AARP 2018: 39% of those who quit).
+    AwkwardWithFriends,
     /// Motivation fell below the quit threshold, drained mostly by unmet income goals.
     Disillusioned,
     /// Effort stayed below the activity threshold for too many months in a row.
@@ -38,9 +41,10 @@ pub enum EndReason {
 
 impl EndReason {
     /// All reasons in report order.
-    pub const ALL: [EndReason; 8] = [
+    pub const ALL: [EndReason; 9] = [
         EndReason::FinancialLoss,
         EndReason::RejectionBurnout,
+        EndReason::AwkwardWithFriends,
         EndReason::Disillusioned,
         EndReason::Inactive,
         EndReason::Unsupported,
@@ -49,13 +53,14 @@ impl EndReason {
         EndReason::ActiveLosing,
     ];
     /// Number of reasons.
-    pub const COUNT: usize = 8;
+    pub const COUNT: usize = 9;
 
     /// Machine name (snake_case), as in JSON and CSV.
     pub fn as_str(self) -> &'static str {
         match self {
             EndReason::FinancialLoss => "financial_loss",
             EndReason::RejectionBurnout => "rejection_burnout",
+            EndReason::AwkwardWithFriends => "awkward_with_friends_and_family",
             EndReason::Disillusioned => "disillusioned",
             EndReason::Inactive => "inactive",
             EndReason::Unsupported => "unsupported",
@@ -70,6 +75,7 @@ impl EndReason {
         match self {
             EndReason::FinancialLoss => "financial loss",
             EndReason::RejectionBurnout => "rejection burnout",
+            EndReason::AwkwardWithFriends => "awkward with friends and family",
             EndReason::Disillusioned => "disillusioned",
             EndReason::Inactive => "stopped working it",
             EndReason::Unsupported => "unsupported",

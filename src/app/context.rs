@@ -160,7 +160,8 @@ fn work_refusal(s: &Scenario, w: &WorkEstimate, max_work: f64) -> String {
          person-months; times {} careers. The work grows with `careers`, `months`, \
          `downline.depth` (as R^depth), `prospecting.contacts_per_month`, \
          `prospecting.follow_through`, `prospecting.join_probability` and `training.*` (through \
-         R). Lower one of them, or raise the limit with --max-work {} if you mean it \
+         R; with `time.hours_per_month` set, hours over `prospecting.hours_per_contact` replace \
+         the contact count, and `warm.conversion_multiplier` counts). Lower one of them, or raise the limit with --max-work {} if you mean it \
          (see \"Limits and work estimate\" in docs/model.md).",
         s.file,
         s.name,

@@ -87,7 +87,7 @@ pub enum Kind {
 }
 
 /// The metric names a targets file may use, for error messages.
-pub const METRIC_NAMES: &str = "failure_rate, quit_share, profitable_share, lost_money, broke_even, profited, profited_under_5000, survival_month_N (N = 1..months), company_payments_zero, company_payments_at_most_1000, quit_reason.REASON (REASON = financial_loss, rejection_burnout, disillusioned, inactive, unsupported, life_event), net_mean, net_median, company_payments_mean, company_payments_median, company_payments_median_over_mean, recruits_per_active_year; company world only: top_1pct_commission_share, top_10pct_commission_share, penetration, company_growth, turnover_per_year, cohort_Y.FIGURE (Y = 0 for founders, 1.. for the year joined; FIGURE = failure_rate, lost_money, no_payments, net_median)";
+pub const METRIC_NAMES: &str = "failure_rate, quit_share, profitable_share, lost_money, broke_even, profited, profited_under_5000, survival_month_N (N = 1..months), company_payments_zero, company_payments_at_most_1000, quit_reason.REASON (REASON = financial_loss, rejection_burnout, awkward_with_friends_and_family, disillusioned, inactive, unsupported, life_event), net_mean, net_median, company_payments_mean, company_payments_median, company_payments_median_over_mean, recruits_per_active_year; company world only: top_1pct_commission_share, top_10pct_commission_share, penetration, company_growth, turnover_per_year, cohort_Y.FIGURE (Y = 0 for founders, 1.. for the year joined; FIGURE = failure_rate, lost_money, no_payments, net_median)";
 
 /// A measured value with its 95% interval and standard error.
 #[derive(Debug, Clone, Copy, PartialEq)]

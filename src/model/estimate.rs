@@ -61,7 +61,7 @@ impl WorkEstimate {
 pub fn expected_work(scenario: &Scenario) -> WorkEstimate {
     let months = scenario.months as usize;
     let (survival, kernel) = if scenario.varying().is_empty() {
-        let d = Derived::from_traits(&scenario.base_traits());
+        let d = Derived::from_traits(&scenario.base_traits(), time_budget(scenario));
         let (survival, joins) = mean_field_person(&d, months, scenario.inactive_months);
         // kernel[tau]: expected recruits in month tau after joining (alive and recruiting).
         let kernel: Vec<f64> = survival.iter().zip(&joins).map(|(s, j)| s * j).collect();
@@ -145,7 +145,7 @@ fn drawn_upper_bound(scenario: &Scenario, months: usize) -> (Vec<f64>, Vec<f64>)
             let v = dist.sample(&mut rng);
             traits.set(*id, if v.is_nan() { lo } else { v.clamp(lo, hi) });
         }
-        let d = Derived::from_traits(&traits);
+        let d = Derived::from_traits(&traits, time_budget(scenario));
         let (survival, joins) = mean_field_person(&d, months, scenario.inactive_months);
         for tau in 0..months {
             let k = survival[tau] * joins[tau];
@@ -168,6 +168,13 @@ fn drawn_upper_bound(scenario: &Scenario, months: usize) -> (Vec<f64>, Vec<f64>)
     (survival, kernel)
 }
 
+/// Whether `scenario` counts hours (`time.hours_per_month` may be positive for someone).
+fn time_budget(scenario: &Scenario) -> bool {
+    let base = scenario.base_traits();
+    let varying = scenario.varying();
+    super::markets::uses_time_budget(&|id| varying.iter().any(|v| v.0 == id) || base.get(id) > 0.0)
+}
+
 /// Survival (share still working at the start of each month after joining) and expected joins
 /// per month for a distributor who stays in, over `months` months.
 fn mean_field_person(d: &Derived, months: usize, inactive_months: u32) -> (Vec<f64>, Vec<f64>) {
@@ -182,9 +189,12 @@ fn mean_field_person(d: &Derived, months: usize, inactive_months: u32) -> (Vec<f
         let consistency = d.floor + (1.0 - d.floor) * decay_pow;
         decay_pow *= 1.0 - d.decay;
         let effort = consistency * d.initial_motivation;
-        let contacts = d.base_contacts * effort + d.referral_rate * customers;
+        // Issue 12: contacts from hours when time is counted, and the better of the warm and
+        // cold join chances (so the estimate errs high).
+        let (planned, p_join) = d.markets.estimate_contacts_and_join(d, effort);
+        let contacts = planned + d.referral_rate * customers;
         survival.push(alive);
-        joins.push(contacts * d.p_join);
+        joins.push(contacts * p_join);
         customers = (customers * (1.0 - d.churn) + contacts * d.p_customer)
             .min(super::MAX_CUSTOMERS as f64);
         // Month-end quits: inactivity is certain in the mean field; the hazards are shares.

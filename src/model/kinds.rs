@@ -56,7 +56,8 @@ impl KindModel {
         KindModel {
             base,
             varying,
-            base_derived: Derived::from_traits(&base),
+            // Redone by `Model::new` once it knows whether hours are counted.
+            base_derived: Derived::from_traits(&base, false),
             product_value: base.get(ParamId::ProductValue),
         }
     }

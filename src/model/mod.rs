@@ -12,6 +12,7 @@
 
 pub mod estimate;
 pub mod kinds;
+pub mod markets;
 pub mod rng;
 pub mod sampling;
 pub mod step;
@@ -58,23 +59,37 @@ pub(crate) struct Derived {
     loss_tolerance: f64,
     neglect: f64,
     life: f64,
+    /// Time budget, prospecting style, warm and cold markets (issue 12, `markets.rs`).
+    markets: markets::MarketTraits,
 }
 
 impl Derived {
-    fn from_traits(t: &Traits) -> Derived {
+    /// `time_budget`: whether the scenario counts hours (`time.hours_per_month` may be
+    /// positive); then the conversion chances and rapport follow the time given per contact.
+    fn from_traits(t: &Traits, time_budget: bool) -> Derived {
         use ParamId::*;
         let pd = t.get(PersonalDevelopment);
         let q = t.get(TrainingQuality);
-        let rapport = t.get(Rapport);
+        // The share of the best chance of a yes reached at this time per contact (1 when
+        // time is not counted, so the arithmetic below is exactly the old one).
+        let time_factor = markets::time_factor(t, time_budget);
+        let mut rapport = t.get(Rapport);
         let skill = 1.0 + t.get(SkillGain) * q;
         let mut p_join = t.get(JoinProbability) * skill;
         let mut p_customer = t.get(CustomerProbability) * skill;
+        if time_budget {
+            rapport *= time_factor;
+            p_join *= time_factor;
+            p_customer *= time_factor;
+        }
+        let (p_join_cold, p_customer_cold) = (p_join, p_customer);
         let total = p_join + p_customer;
         if total > 1.0 {
             p_join /= total;
             p_customer /= total;
         }
         Derived {
+            markets: markets::MarketTraits::new(t, time_budget, p_join_cold, p_customer_cold),
             decay: t.get(DecayPerMonth) * (1.0 - 0.5 * pd),
             floor: t.get(ConsistencyFloor),
             base_contacts: t.get(ContactsPerMonth) * t.get(FollowThrough),
@@ -133,6 +148,11 @@ pub struct Model {
     /// True when nobody can win customers, feel or count rejections, or drift away
     /// unsupported: those steps are compiled out of the monthly loop.
     lean: bool,
+    /// Whether contacts come from hours (`time.hours_per_month` may be positive).
+    time_budget: bool,
+    /// Whether the time budget or the warm and cold markets are on (`markets.rs`); when not,
+    /// their path of the monthly step is compiled out.
+    markets: bool,
 }
 
 /// Scratch space reused across careers by one worker (no allocation per career).
@@ -172,9 +192,25 @@ impl Model {
             .iter()
             .any(|id| may_be_positive(*id))
             || (may_be_positive(Disillusionment) && may_be_positive(ExpectedMonthlyIncome));
+        // Issue 12 (H1): the time budget and the warm and cold markets.
+        let differs = |id: ParamId| -> bool {
+            kinds.iter().any(|k| {
+                k.varying.iter().any(|v| v.0 == id) || k.base.get(id) != id.spec().default
+            })
+        };
+        let time_budget = markets::uses_time_budget(&may_be_positive);
+        let markets = markets::uses_markets(&may_be_positive, &differs);
+        let motivation_moves = motivation_moves || (markets && may_be_positive(Awkwardness));
         let lean = !rejections_matter
             && !may_be_positive(CustomerProbability)
-            && !may_be_positive(NeglectDropout);
+            && !may_be_positive(NeglectDropout)
+            && !markets;
+        // The kinds' fixed derived values were computed before it was known whether hours
+        // are counted; redo them now that it is.
+        let mut kinds = kinds;
+        for k in &mut kinds {
+            k.base_derived = Derived::from_traits(&k.base, time_budget);
+        }
         Model {
             months: s.months,
             seed: s.seed,
@@ -189,6 +225,8 @@ impl Model {
             economics,
             motivation_moves,
             lean,
+            time_budget,
+            markets,
         }
     }
 
@@ -206,6 +244,11 @@ impl Model {
             self.motivation_moves,
             self.rejections_matter,
         )
+    }
+
+    /// Whether the time budget or the warm and cold markets are compiled in (`markets.rs`).
+    pub(crate) fn markets(&self) -> bool {
+        self.markets
     }
 
     /// Consecutive low-effort months that end a career.
@@ -232,7 +275,7 @@ impl Model {
         for (id, v) in self.drawn_ids.iter().zip(drawn) {
             traits.set(*id, *v);
         }
-        Derived::from_traits(&traits)
+        Derived::from_traits(&traits, self.time_budget)
     }
 
     /// The parameters drawn per person, in the order of [`CareerOutcome::drawn`].
@@ -265,7 +308,7 @@ impl Model {
         let key = rng::career_key(self.seed, index);
         let mut drawn = Vec::new();
         let kind = self.kind_of(key, None);
-        let person = self.person(key, kind, 0, 0, ws, Some(&mut drawn));
+        let person = self.person(key, kind, 0, 0, 0.0, ws, Some(&mut drawn));
         CareerOutcome {
             index,
             person,
@@ -301,7 +344,7 @@ impl Model {
         if let Some(out) = drawn {
             out.extend(self.drawn_ids.iter().map(|id| traits.get(*id)));
         }
-        Derived::from_traits(&traits)
+        Derived::from_traits(&traits, self.time_budget)
     }
 
     /// Simulate one person who joins in month `start` at downline `level` (0 = followed).
@@ -315,46 +358,67 @@ impl Model {
         kind: u8,
         level: u32,
         start: u32,
+        sponsor_warm_used: f64,
         ws: &mut Workspace,
         drawn: Option<&mut Vec<f64>>,
     ) -> PersonOutcome {
+        let w = sponsor_warm_used;
+        if self.markets {
+            // The time budget and markets need the full step (never lean).
+            return match (self.economics, self.motivation_moves) {
+                (true, true) => {
+                    self.person_months::<false, true, true, true>(key, kind, level, start, w, ws, drawn)
+                }
+                (true, false) => {
+                    self.person_months::<false, true, false, true>(key, kind, level, start, w, ws, drawn)
+                }
+                (false, true) => {
+                    self.person_months::<false, false, true, true>(key, kind, level, start, w, ws, drawn)
+                }
+                (false, false) => {
+                    self.person_months::<false, false, false, true>(key, kind, level, start, w, ws, drawn)
+                }
+            };
+        }
         match (self.lean, self.economics, self.motivation_moves) {
             (false, true, true) => {
-                self.person_months::<false, true, true>(key, kind, level, start, ws, drawn)
+                self.person_months::<false, true, true, false>(key, kind, level, start, w, ws, drawn)
             }
             (false, true, false) => {
-                self.person_months::<false, true, false>(key, kind, level, start, ws, drawn)
+                self.person_months::<false, true, false, false>(key, kind, level, start, w, ws, drawn)
             }
             (false, false, true) => {
-                self.person_months::<false, false, true>(key, kind, level, start, ws, drawn)
+                self.person_months::<false, false, true, false>(key, kind, level, start, w, ws, drawn)
             }
             (false, false, false) => {
-                self.person_months::<false, false, false>(key, kind, level, start, ws, drawn)
+                self.person_months::<false, false, false, false>(key, kind, level, start, w, ws, drawn)
             }
             (true, true, true) => {
-                self.person_months::<true, true, true>(key, kind, level, start, ws, drawn)
+                self.person_months::<true, true, true, false>(key, kind, level, start, w, ws, drawn)
             }
             (true, true, false) => {
-                self.person_months::<true, true, false>(key, kind, level, start, ws, drawn)
+                self.person_months::<true, true, false, false>(key, kind, level, start, w, ws, drawn)
             }
             (true, false, true) => {
-                self.person_months::<true, false, true>(key, kind, level, start, ws, drawn)
+                self.person_months::<true, false, true, false>(key, kind, level, start, w, ws, drawn)
             }
             (true, false, false) => {
-                self.person_months::<true, false, false>(key, kind, level, start, ws, drawn)
+                self.person_months::<true, false, false, false>(key, kind, level, start, w, ws, drawn)
             }
         }
     }
 
     /// The monthly loop of [`Model::person`], with the economics step (`ECON`), the
-    /// motivation step (`MOTIV`) and customers, rejections and neglect (`!LEAN`) compiled in
-    /// or out.
-    fn person_months<const LEAN: bool, const ECON: bool, const MOTIV: bool>(
+    /// motivation step (`MOTIV`), customers, rejections and neglect (`!LEAN`) and the time
+    /// budget and markets (`MARKETS`) compiled in or out.
+    #[allow(clippy::too_many_arguments)]
+    fn person_months<const LEAN: bool, const ECON: bool, const MOTIV: bool, const MARKETS: bool>(
         &self,
         key: u64,
         kind: u8, // H2: the person's kind of participant (0 when the scenario has no kinds)
         level: u32,
         start: u32,
+        sponsor_warm_used: f64,
         ws: &mut Workspace,
         drawn: Option<&mut Vec<f64>>,
     ) -> PersonOutcome {
@@ -367,7 +431,7 @@ impl Model {
         }
 
         let mut streams = Streams::new(key, &d, self.rejections_matter);
-        let mut state = PersonState::new(&d);
+        let mut state = PersonState::for_recruit(&d, sponsor_warm_used);
         let simulate_recruits = level < self.depth;
         let pay_levels = (level as usize).min(self.rates.len());
         let mut end = None;
@@ -375,7 +439,7 @@ impl Model {
         for t in start..self.months {
             let tau = t - start;
             // Steps 1-3 (model::step): effort, contacts, conversions; the market is untouched.
-            let draws = state.prospect::<LEAN>(&d, &mut streams, 1.0);
+            let draws = state.prospect::<LEAN, MARKETS>(&d, &mut streams, 1.0, 0.0);
 
             // Downline: each recruit's whole career, right now (it fills this month's income).
             if simulate_recruits {
@@ -386,14 +450,9 @@ impl Model {
                     }
                     ws.people += 1;
                     let child_key = child_key(key, state.recruits + j);
-                    let child = self.person(
-                        child_key,
-                        self.kind_of(child_key, Some(kind)),
-                        level + 1,
-                        t,
-                        ws,
-                        None,
-                    ); // H2: kind
+                    let warm_used = state.warm_used_share();
+                    let child_kind = self.kind_of(child_key, Some(kind)); // H2: kind
+                    let child = self.person(child_key, child_kind, level + 1, t, warm_used, ws, None);
                     if child.end.is_quit() {
                         ws.downline_quit += 1;
                     }
@@ -414,7 +473,7 @@ impl Model {
             } else {
                 0.0
             };
-            let month = state.settle::<LEAN, ECON, MOTIV>(
+            let month = state.settle::<LEAN, ECON, MOTIV, MARKETS>(
                 &d,
                 &mut streams,
                 &draws,

@@ -9,7 +9,7 @@
 //! real tree. So [`PersonState::prospect`] does steps 1 to 3 of `docs/model.md` and
 //! [`PersonState::settle`] does steps 4 (customers) to 7, and each mode calls both in order.
 //!
-//! The state is compact (about 100 bytes) because the company world keeps one per participant
+//! The state is compact (about 110 bytes) because the company world keeps one per participant
 //! ever joined; the random streams live outside it ([`Streams`]), persistent per person in the
 //! followed mode and re-derived per (person, month) in the company world.
 //!
@@ -28,9 +28,9 @@ use super::{Derived, EndReason, Money, MAX_CUSTOMERS};
 /// no neglect) are not created at all.
 #[derive(Debug, Clone)]
 pub struct Streams {
-    recruiting: Stream,
-    customers: Option<Stream>,
-    rejections: Option<Stream>,
+    pub(super) recruiting: Stream,
+    pub(super) customers: Option<Stream>,
+    pub(super) rejections: Option<Stream>,
     life: Option<Stream>,
     neglect: Option<Stream>,
 }
@@ -125,8 +125,14 @@ pub struct MonthDraws {
     pub joins: u64,
     /// People who said yes to buying. The company world may grant fewer.
     pub new_customers: u64,
-    /// People who said no (counted only when rejections can matter).
+    /// People who said no (counted only when rejections can matter); with a warm market,
+    /// the strangers who said no.
     pub rejections: u64,
+    /// Friends and relatives who said no (warm market; 0 without one).
+    pub warm_rejections: u64,
+    /// Expected number of fresh people who said no: the company world takes them out of the
+    /// fresh pool (`contacts x p_reject x fresh` in the old step).
+    pub fresh_refusals: f64,
 }
 
 /// What the settling half of a month (steps 4 to 7) gave.
@@ -144,31 +150,32 @@ pub struct Settled {
 pub struct PersonState {
     /// Money over the career so far.
     pub money: Money,
-    motivation: f64,
+    pub(super) motivation: f64,
     /// (1 - decay)^tau, carried instead of recomputing a power every month.
-    decay_pow: f64,
+    pub(super) decay_pow: f64,
     rejection_drain: f64,
     goal_drain: f64,
-    rejections_so_far: u64,
+    pub(super) rejections_so_far: u64,
     /// Retail customers won so far.
     pub customers_won: u64,
     /// Direct recruits so far.
     pub recruits: u64,
     /// Active retail customers (at most [`MAX_CUSTOMERS`], so 32 bits are enough).
-    customers: u32,
+    pub(super) customers: u32,
     low_effort_streak: u32,
     /// Months worked so far.
     pub months_active: u32,
+    // Issue 12 (H1, `markets.rs`): the warm market. 32 bits: at most 100,000 people known.
+    /// People known (the warm market).
+    pub(super) warm_known: u32,
+    /// People known not yet approached.
+    pub(super) warm_left: u32,
+    /// Motivation drained so far by warm "no"s; only compared with the other drains to name
+    /// the quit reason, so single precision is enough (and keeps the state at 112 bytes).
+    awkward_drain: f32,
 }
 
 impl Derived {
-    /// Chance that a contact with a fresh prospect ends in a "no" (the market uses it to count
-    /// the fresh people a member used up without winning them).
-    #[inline(always)]
-    pub(crate) fn p_refuse(&self) -> f64 {
-        self.p_reject
-    }
-
     /// (own monthly purchase, one customer's order): a month's volume is
     /// `purchase + order x customers`, as [`PersonState::volume`] computes it.
     #[inline(always)]
@@ -178,10 +185,15 @@ impl Derived {
 }
 
 impl PersonState {
-    /// A person at the start of their first month.
+    /// A recruit at the start of their first month, whose sponsor has approached a share
+    /// `sponsor_warm_used` of their own warm list ([`PersonState::warm_used_share`]): the
+    /// part of the recruit's warm list the two share is used up already.
     #[inline]
-    pub(crate) fn new(d: &Derived) -> PersonState {
+    pub(crate) fn for_recruit(d: &Derived, sponsor_warm_used: f64) -> PersonState {
         PersonState {
+            warm_known: d.markets.warm_known(),
+            warm_left: d.markets.warm_left_for_recruit(sponsor_warm_used),
+            awkward_drain: 0.0,
             money: Money::default(),
             motivation: d.initial_motivation,
             decay_pow: 1.0,
@@ -207,13 +219,21 @@ impl PersonState {
     /// followed-career mode's untouched market, the fresh share of the finite market in the
     /// company world. A contact that reaches anyone else is a rejection (`docs/model.md`,
     /// "The company world"). With `fresh == 1` the arithmetic is exactly the followed mode's.
+    ///
+    /// `MARKETS` compiles in the time budget and warm and cold markets (`markets.rs`);
+    /// `hours_elsewhere` are hours already spent this month on other business work
+    /// (supporting recruits), taken from the time budget before prospecting.
     #[inline(always)]
-    pub(crate) fn prospect<const LEAN: bool>(
+    pub(crate) fn prospect<const LEAN: bool, const MARKETS: bool>(
         &mut self,
         d: &Derived,
         s: &mut Streams,
         fresh: f64,
+        hours_elsewhere: f64,
     ) -> MonthDraws {
+        if MARKETS {
+            return self.prospect_in_markets(d, s, fresh, hours_elsewhere);
+        }
         // 1. Consistency decay and effort.
         let consistency = d.floor + (1.0 - d.floor) * self.decay_pow;
         self.decay_pow *= 1.0 - d.decay;
@@ -252,6 +272,8 @@ impl PersonState {
             joins,
             new_customers,
             rejections,
+            warm_rejections: 0,
+            fresh_refusals: contacts * d.p_reject * fresh,
         }
     }
 
@@ -314,7 +336,12 @@ impl PersonState {
     /// [`PersonState::recruits`] (the followed mode needs the count before that, to key the
     /// recruits' streams) and calls [`PersonState::serve_customers`] first.
     #[inline(always)]
-    pub(crate) fn settle<const LEAN: bool, const ECON: bool, const MOTIV: bool>(
+    pub(crate) fn settle<
+        const LEAN: bool,
+        const ECON: bool,
+        const MOTIV: bool,
+        const MARKETS: bool,
+    >(
         &mut self,
         d: &Derived,
         s: &mut Streams,
@@ -350,6 +377,12 @@ impl PersonState {
                 motivation *= (1.0 - d.sting).powf(draws.rejections as f64);
                 self.rejection_drain += before - motivation;
             }
+            // Issue 12 (H1): each "no" from a friend or relative is awkward.
+            if MARKETS && draws.warm_rejections > 0 && d.markets.awkwardness() > 0.0 {
+                let before = motivation;
+                motivation *= (1.0 - d.markets.awkwardness()).powf(draws.warm_rejections as f64);
+                self.awkward_drain += (before - motivation) as f32;
+            }
             if d.expected_income > 0.0 && d.disillusionment > 0.0 && tau as f64 >= d.patience {
                 let shortfall = (1.0 - gross / d.expected_income).max(0.0);
                 let before = motivation;
@@ -380,7 +413,10 @@ impl PersonState {
             out.quit = Some(if money_quit {
                 EndReason::FinancialLoss
             } else if motivation_quit {
-                if self.rejection_drain > self.goal_drain {
+                let awkward = f64::from(self.awkward_drain);
+                if MARKETS && awkward > self.rejection_drain && awkward > self.goal_drain {
+                    EndReason::AwkwardWithFriends
+                } else if self.rejection_drain > self.goal_drain {
                     EndReason::RejectionBurnout
                 } else {
                     EndReason::Disillusioned
@@ -413,7 +449,8 @@ mod tests {
 
     #[test]
     fn state_is_compact_enough_for_a_company_of_millions() {
-        // docs/company.md promises about 100 bytes per participant ever joined.
-        assert!(std::mem::size_of::<PersonState>() <= 104);
+        // docs/company.md promises about 100 bytes per participant ever joined; issue 12's
+        // warm market (people known, left, and the awkwardness drain) added 8.
+        assert!(std::mem::size_of::<PersonState>() <= 112);
     }
 }

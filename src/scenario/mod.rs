@@ -75,6 +75,8 @@ const SECTIONS: &[&str] = &[
     "economics",
     "downline",
     "attrition",
+    "time",
+    "warm",
     "sources",
 ];
 

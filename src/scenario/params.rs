@@ -24,6 +24,10 @@ pub enum Unit {
     Months,
     /// A dimensionless multiplier.
     Factor,
+    /// Hours (of a person's time).
+    Hours,
+    /// A number of people.
+    People,
 }
 
 impl Unit {
@@ -35,6 +39,8 @@ impl Unit {
             Unit::PerMonth => "per month",
             Unit::Months => "months",
             Unit::Factor => "factor",
+            Unit::Hours => "hours",
+            Unit::People => "people",
         }
     }
 }
@@ -147,6 +153,27 @@ define_params! {
     ProductValue => "economics.product_value", 0.0, 2.0, 0.0, Factor,
         "value to the buyer of a dollar of their own purchases (0 = worthless to them: cash only; 1 = full price)";
     // --- end H2
+    // --- Time budget, prospecting style, warm and cold markets (issue 12, H1; model/markets.rs).
+    HoursPerMonth => "time.hours_per_month", 0.0, 744.0, 0.0, Hours,
+        "hours a fully committed person gives the business each month; contacts = prospecting hours / hours_per_contact (0 = off: contacts_per_month is used)";
+    HoursPerCustomer => "time.hours_per_customer", 0.0, 100.0, 0.0, Hours,
+        "hours of care each active retail customer takes each month, before any prospecting (0 = free)";
+    HoursPerContact => "prospecting.hours_per_contact", 0.01, 100.0, 1.0, Hours,
+        "hours given to each contact (rapport, trust, follow-up): the prospecting style; used when time.hours_per_month > 0";
+    HalfChanceHours => "prospecting.half_chance_hours", 0.0, 100.0, 0.0, Hours,
+        "hours per contact at which the chance of a yes reaches half its ceiling (join/customer_probability) (0 = off: time given does not change it)";
+    TimeCurveSteepness => "prospecting.time_curve_steepness", 0.1, 10.0, 2.0, Factor,
+        "exponent n of the chance-of-yes curve p h^n / (h^n + half^n); n > 1 is S-shaped and gives a best time per contact";
+    PeopleKnown => "warm.people_known", 0.0, 100_000.0, 0.0, People,
+        "people the distributor knows (the warm market), approached before any stranger (0 = none: every contact is cold)";
+    WarmConversion => "warm.conversion_multiplier", 0.0, 100.0, 1.0, Factor,
+        "a warm contact's chance of joining or buying, as a multiple of a cold contact's (1 = same)";
+    Awkwardness => "warm.awkwardness", 0.0, 1.0, 0.0, Share,
+        "share of motivation each \"no\" from a friend or relative takes (0 = off)";
+    ColdMarket => "warm.cold_market", 0.0, 1.0, 1.0, Share,
+        "share of the contacts planned beyond the warm list that are made with strangers (1 = unlimited cold market, 0 = none)";
+    WarmOverlap => "warm.overlap_with_sponsor", 0.0, 1.0, 0.0, Share,
+        "share of a recruit's warm market the sponsor also knows; those the sponsor already approached are used up (0 = none)";
 }
 
 /// Number of distributor parameters.

@@ -96,7 +96,8 @@ pub struct CohortFailureRates {
 /// Why careers ended: one entry per reason.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ReasonCount {
-    /// Reason (snake_case).
+    /// Reason (snake_case): financial_loss, rejection_burnout, awkward_with_friends_and_family,
+    /// disillusioned, inactive, unsupported, life_event, active_profitable, active_losing.
     pub reason: String,
     /// Careers that ended this way.
     pub count: u64,
@@ -222,7 +223,8 @@ pub struct Summary {
     pub quit_share: f64,
     /// Second part of failure: share still active at the horizon with net <= 0.
     pub active_losing_share: f64,
-    /// Share of careers per end reason (quit reasons and the two active states).
+    /// Share of careers per end reason (quit reasons and the two active states), keyed by the
+    /// snake_case names listed under `reasons` (awkward_with_friends_and_family included).
     pub quit_reasons: BTreeMap<String, f64>,
     /// The same, with counts, in report order.
     pub quit_reason_counts: Vec<ReasonCount>,

@@ -24,7 +24,7 @@
 //! depend on thread count, and replicates (independent companies) do not depend on which
 //! shard ran them.
 //!
-//! **Memory.** A participant costs one [`Member`] (136 bytes), 8 bytes of tree links and 8
+//! **Memory.** A participant costs one [`Member`] (144 bytes; 136 before issue 12 added the warm market to the person state), 8 bytes of tree links and 8
 //! bytes per drawn trait; 10 million participants of `company-typical.toml` peaked at 1.87 GB. Quitters move out of the member list
 //! in batches (when a quarter of it has quit), so the parallel phases sweep active members,
 //! not everyone ever joined.
@@ -208,19 +208,28 @@ impl World {
         cancel: &std::sync::atomic::AtomicBool,
     ) -> Result<Company, crate::engine::Interrupted> {
         let (lean, econ, motiv, _) = self.model.switches();
+        if self.model.markets() {
+            // The time budget and markets need the full step (never lean).
+            return match (econ, motiv) {
+                (true, true) => self.run::<false, true, true, true>(replicate, cancel),
+                (true, false) => self.run::<false, true, false, true>(replicate, cancel),
+                (false, true) => self.run::<false, false, true, true>(replicate, cancel),
+                (false, false) => self.run::<false, false, false, true>(replicate, cancel),
+            };
+        }
         match (lean, econ, motiv) {
-            (false, true, true) => self.run::<false, true, true>(replicate, cancel),
-            (false, true, false) => self.run::<false, true, false>(replicate, cancel),
-            (false, false, true) => self.run::<false, false, true>(replicate, cancel),
-            (false, false, false) => self.run::<false, false, false>(replicate, cancel),
-            (true, true, true) => self.run::<true, true, true>(replicate, cancel),
-            (true, true, false) => self.run::<true, true, false>(replicate, cancel),
-            (true, false, true) => self.run::<true, false, true>(replicate, cancel),
-            (true, false, false) => self.run::<true, false, false>(replicate, cancel),
+            (false, true, true) => self.run::<false, true, true, false>(replicate, cancel),
+            (false, true, false) => self.run::<false, true, false, false>(replicate, cancel),
+            (false, false, true) => self.run::<false, false, true, false>(replicate, cancel),
+            (false, false, false) => self.run::<false, false, false, false>(replicate, cancel),
+            (true, true, true) => self.run::<true, true, true, false>(replicate, cancel),
+            (true, true, false) => self.run::<true, true, false, false>(replicate, cancel),
+            (true, false, true) => self.run::<true, false, true, false>(replicate, cancel),
+            (true, false, false) => self.run::<true, false, false, false>(replicate, cancel),
         }
     }
 
-    fn run<const LEAN: bool, const ECON: bool, const MOTIV: bool>(
+    fn run<const LEAN: bool, const ECON: bool, const MOTIV: bool, const MARKETS: bool>(
         &self,
         replicate: u64,
         cancel: &std::sync::atomic::AtomicBool,
@@ -250,7 +259,7 @@ impl World {
         let mut live: Vec<Member> = (0..s.founders as u32)
             .map(|id| {
                 let kind = self.model.kind_of(key_of(id), None); // H2: founders draw from the shares
-                new_member(id, NO_SPONSOR, 0, kind, &draw_traits(id, kind, &mut traits))
+                new_member(id, NO_SPONSOR, 0, kind, &draw_traits(id, kind, &mut traits), 0.0)
             })
             .collect();
         // Members who quit, in the batches they were moved out of `live` in.
@@ -311,11 +320,13 @@ impl World {
                             rejections_matter,
                             StreamUse::PROSPECT,
                         );
-                        *o = m.state.prospect::<LEAN>(&d, &mut st, fresh_share);
+                        *o = m
+                            .state
+                            .prospect::<LEAN, MARKETS>(&d, &mut st, fresh_share, 0.0);
                         // Step 4's first half: last month's customers churn.
                         m.state.churn_customers::<LEAN>(&d, &mut st);
                         *p = d.volume_parts();
-                        refusals += o.contacts * d.p_refuse() * fresh_share;
+                        refusals += o.fresh_refusals;
                     }
                     refusals
                 })
@@ -324,8 +335,9 @@ impl World {
             // 2. Market: grant joins and customers in member order while fresh people last.
             let mut joins = 0u64;
             let mut new_customers = 0u64;
-            // (sponsor id, how many, sponsor's kind), in the order the joins are granted.
-            let mut recruits: Vec<(u32, u32, u8)> = Vec::new();
+            // (sponsor id, how many, sponsor's kind, share of the sponsor's warm list used), in
+            // the order the joins are granted.
+            let mut recruits: Vec<(u32, u32, u8, f64)> = Vec::new();
             // Someone who signed up in the last month would start after the horizon: the
             // horizon closes before they sign.
             let last_month = t + 1 == self.months;
@@ -345,7 +357,7 @@ impl World {
                 let granted = wanted.min(room);
                 capped |= granted < wanted;
                 if granted > 0 {
-                    recruits.push((m.id, granted as u32, m.kind));
+                    recruits.push((m.id, granted as u32, m.kind, m.state.warm_used_share()));
                 }
                 fresh -= granted;
                 o.joins = granted;
@@ -435,7 +447,7 @@ impl World {
                         );
                         let net_before = m.state.money.net();
                         let tau = t - u32::from(m.start_month);
-                        let settled = m.state.settle::<LEAN, ECON, MOTIV>(
+                        let settled = m.state.settle::<LEAN, ECON, MOTIV, MARKETS>(
                             &d,
                             &mut st,
                             o,
@@ -459,7 +471,7 @@ impl World {
                 .sum();
 
             // 6. Bookkeeping: who quit, who joins, the month's counts. Only the quitters'
-            // records are read (the flags are a byte per member, the records 136).
+            // records are read (the flags are a byte per member, the records 144).
             let mut quits = 0u64;
             for (slot, _) in quit_flags.iter().enumerate().filter(|(_, q)| **q) {
                 let m = &live[slot];
@@ -492,18 +504,13 @@ impl World {
                 }
                 gone_in_live = 0;
             }
-            for (sponsor, count, sponsor_kind) in recruits {
+            for (sponsor, count, sponsor_kind, warm_used) in recruits {
                 for _ in 0..count {
                     let id = participants as u32;
                     participants += 1;
                     let kind = self.model.kind_of(key_of(id), Some(sponsor_kind)); // H2: duplication
-                    let m = new_member(
-                        id,
-                        sponsor,
-                        t + 1,
-                        kind,
-                        &draw_traits(id, kind, &mut traits),
-                    );
+                    let d = draw_traits(id, kind, &mut traits);
+                    let m = new_member(id, sponsor, t + 1, kind, &d, warm_used);
                     slot_of.push(live.len() as u32);
                     ancestor.push(sponsor);
                     live.push(m);
@@ -558,9 +565,18 @@ fn put_in_id_order(members: &mut [Member]) {
     }
 }
 
-fn new_member(id: u32, sponsor: u32, start: u32, kind: u8, d: &Derived) -> Member {
+/// `sponsor_warm_used`: the share of the sponsor's warm list approached when this member
+/// signed up (0 for a founder).
+fn new_member(
+    id: u32,
+    sponsor: u32,
+    start: u32,
+    kind: u8,
+    d: &Derived,
+    sponsor_warm_used: f64,
+) -> Member {
     Member {
-        state: PersonState::new(d),
+        state: PersonState::for_recruit(d, sponsor_warm_used),
         year_commissions: 0.0,
         year_net: 0.0,
         id,

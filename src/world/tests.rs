@@ -209,3 +209,49 @@ fn a_higher_volume_minimum_leaves_more_people_unpaid() {
         "{low} vs {high}"
     );
 }
+
+// ---- Issue 12 (H1): time budget and warm and cold markets in the company world.
+
+fn same_company(a: &super::Company, b: &super::Company) -> bool {
+    a.months == b.months
+        && a.members.len() == b.members.len()
+        && a.members.iter().zip(&b.members).all(|(x, y)| {
+            x.state == y.state
+                && x.sponsor == y.sponsor
+                && x.quit_month() == y.quit_month()
+                && x.end() == y.end()
+                && x.year_net == y.year_net
+        })
+}
+
+/// With every key of issue 12 neutral, the markets path of the step (forced on) gives the
+/// same companies as the old step, member for member.
+#[test]
+fn neutral_markets_path_reproduces_the_old_company() {
+    let w = world(GROWING);
+    let forced = World {
+        model: w.model.with_markets_path(),
+        ..w.clone()
+    };
+    for r in 0..2 {
+        assert!(
+            same_company(&w.simulate(r), &forced.simulate(r)),
+            "replicate {r}"
+        );
+    }
+}
+
+const WARM_COMPANY: &str = "name='warm'\nkind='company'\nseed=5\n[company]\nfounders=200\nyears=2\nreplicates=1\n[market]\nsize=200000\n[time]\nhours_per_month={ lognormal = [3, 0.4] }\nhours_per_customer=0.5\n[prospecting]\nhours_per_contact=1\nhalf_chance_hours=1\njoin_probability=0.1\ncustomer_probability=0.1\n[warm]\npeople_known={ lognormal = [4, 0.5] }\nconversion_multiplier=2\nawkwardness=0.02\noverlap_with_sponsor=0.5\n[motivation]\nquit_below=0.3\nrecovery=0.2\n[attrition]\nlife_events_per_month=0.02\n";
+
+/// The warm market's company is the same at any thread count, and some careers end awkward.
+#[test]
+fn warm_market_company_is_deterministic_and_records_awkward_quits() {
+    let w = world(WARM_COMPANY);
+    let one = pool(1).install(|| w.simulate(0));
+    let two = pool(2).install(|| w.simulate(0));
+    assert!(same_company(&one, &two));
+    assert!(one
+        .members
+        .iter()
+        .any(|m| m.end() == crate::outcome::EndReason::AwkwardWithFriends));
+}

@@ -35,8 +35,17 @@ fn more_rapport_lowers_failure() {
 
 #[test]
 fn a_larger_sting_causes_more_rejection_burnout() {
-    let soft = summary(&shipped("relationship", &[N, "rejection.sting=0.01"]));
-    let hard = summary(&shipped("relationship", &[N, "rejection.sting=0.08"]));
+    // The sting is what a stranger's "no" costs (a friend's is awkwardness, issue 12): with no
+    // warm market every contact is a stranger.
+    let cold = [N, "warm.people_known=0"];
+    let soft = summary(&shipped(
+        "relationship",
+        &[&cold[..], &["rejection.sting=0.01"]].concat(),
+    ));
+    let hard = summary(&shipped(
+        "relationship",
+        &[&cold[..], &["rejection.sting=0.08"]].concat(),
+    ));
     let (a, b) = (
         reason_share(&hard, "rejection_burnout"),
         reason_share(&soft, "rejection_burnout"),
@@ -100,11 +109,20 @@ fn higher_costs_cause_more_financial_loss() {
 fn more_contacts_bring_more_recruits() {
     let few = summary(&shipped(
         "relationship",
-        &[N, "prospecting.contacts_per_month=5"],
+        // The direct parametrisation: no time budget, so the contact count is the lever.
+        &[
+            N,
+            "time.hours_per_month=0",
+            "prospecting.contacts_per_month=5",
+        ],
     ));
     let many = summary(&shipped(
         "relationship",
-        &[N, "prospecting.contacts_per_month=40"],
+        &[
+            N,
+            "time.hours_per_month=0",
+            "prospecting.contacts_per_month=40",
+        ],
     ));
     assert!(
         many.recruits_mean > few.recruits_mean * 1.5,

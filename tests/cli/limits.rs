@@ -113,6 +113,9 @@ fn run_shipped(extra: &[&str]) -> (tempfile::TempDir, assert_cmd::assert::Assert
 #[test]
 fn runaway_downline_is_refused_before_anything_runs() {
     let (dir, assert) = run_shipped(&[
+        // The direct parametrisation (no time budget), so the contact count drives the work.
+        "--set",
+        "time.hours_per_month=0",
         "--set",
         "prospecting.contacts_per_month=200",
         "--set",

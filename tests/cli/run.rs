@@ -167,7 +167,7 @@ fn check_prints_every_resolved_parameter() {
     );
     assert_eq!(
         resolved_value(&set, "prospecting.join_probability").as_deref(),
-        Some("{ beta = [1, 149] }"),
+        Some("{ beta = [2, 73] }"),
         "{set}"
     );
 }

@@ -173,6 +173,17 @@ pub const PITFALLS: &[Pitfall] = &[
         title: "Life happens",
         plain: "Quitting for reasons outside the business: moves, illness, a new job.",
     },
+    // Issue 12 (H1): the time budget and the warm market.
+    Pitfall {
+        section: "time",
+        title: "Hours in a month",
+        plain: "The hours she has for the business; customers take some before prospecting.",
+    },
+    Pitfall {
+        section: "warm",
+        title: "Friends and family",
+        plain: "The people she knows come first; each \"no\" from them is awkward.",
+    },
 ];
 
 /// One lever as the page draws it.
@@ -235,6 +246,10 @@ fn slider_max(id: ParamId) -> f64 {
         ParamId::StarterKit => 2000.0,
         ParamId::MonthlyPurchase | ParamId::MonthlyExpenses => 500.0,
         ParamId::CustomerOrder => 300.0,
+        ParamId::HoursPerMonth => 200.0,
+        ParamId::HoursPerCustomer | ParamId::HoursPerContact | ParamId::HalfChanceHours => 10.0,
+        ParamId::PeopleKnown => 1000.0,
+        ParamId::WarmConversion => 10.0,
         _ => spec.max,
     };
     useful.min(spec.max)
@@ -246,7 +261,7 @@ fn step_of(unit: Unit, slider_max: f64) -> f64 {
         Unit::Share => 0.001,
         Unit::Months => 1.0,
         Unit::Money => 1.0,
-        Unit::PerMonth | Unit::Factor => slider_max / 1000.0,
+        Unit::PerMonth | Unit::Factor | Unit::Hours | Unit::People => slider_max / 1000.0,
     }
 }
 
