@@ -80,14 +80,16 @@ pub fn expected_work(scenario: &Scenario) -> WorkEstimate {
     level[0] = 1.0;
     let mut people_per_level = vec![1.0];
     let mut person_months_per_career = worked[months];
-    for _ in 0..scenario.depth {
+    // The levels actually simulated (at least one more than the paid levels, issue 12).
+    for _ in 0..super::simulated_depth(scenario) {
         let mut next = vec![0.0; months];
         for (s, &n) in level.iter().enumerate() {
             if n == 0.0 {
                 continue;
             }
-            for (t, slot) in next.iter_mut().enumerate().skip(s) {
-                *slot += n * kernel[t - s];
+            // Recruits signed in month t start working in month t + 1 (issue 12).
+            for t in s..months.saturating_sub(1) {
+                next[t + 1] += n * kernel[t - s];
             }
         }
         people_per_level.push(next.iter().sum());

@@ -10,6 +10,7 @@ pub mod company;
 mod overrides;
 pub mod params;
 mod resolve;
+pub mod support;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -20,6 +21,7 @@ use toml_edit::Document;
 use resolve::Resolver;
 
 pub use company::{CompanySettings, Rank};
+pub use support::SupportPolicy;
 pub use overrides::Override;
 pub use params::{Dist, Param, ParamId, ParamSpec, Traits, Unit, N_PARAMS, PARAMS};
 
@@ -58,6 +60,8 @@ const SETTING_KEYS: &[&str] = &[
     "downline.max_size",
     "economics.commission_rates",
     "economics.break_even_band",
+    // Sponsors who support (issue 12, H3).
+    support::POLICY_KEY,
 ];
 
 /// Sections a scenario may contain (tables at the top level).
@@ -74,6 +78,8 @@ const SECTIONS: &[&str] = &[
     "downline",
     "attrition",
     "sources",
+    // Sponsors who support (issue 12, H3).
+    "support",
 ];
 
 /// Where a bad value came from.
@@ -153,6 +159,8 @@ pub struct Scenario {
     /// The company world's settings when `kind = "company"` (see [`company`]); `None` for
     /// followed careers.
     pub company: Option<CompanySettings>,
+    /// How sponsors share their support hours (`support.policy`; issue 12, H3).
+    pub support_policy: SupportPolicy,
 }
 
 impl Scenario {
@@ -217,6 +225,12 @@ impl Scenario {
                 out.push((
                     "economics.break_even_band".into(),
                     crate::fmt::compact(self.break_even_band),
+                ));
+            }
+            if *id == ParamId::SupportEffect {
+                out.push((
+                    support::POLICY_KEY.into(),
+                    format!("{:?}", self.support_policy.as_str()),
                 ));
             }
             if *id == ParamId::LossTolerance {

@@ -143,6 +143,13 @@ define_params! {
         "monthly chance an unsupported distributor drifts away, x (1 - rapport)(1 - training) (0 = off)";
     LifeEvents => "attrition.life_events_per_month", 0.0, 1.0, 0.0, Share,
         "monthly chance of quitting for reasons outside the business (0 = off)";
+    // --- Sponsors who support (issue 12, H3; docs/model.md "Sponsors who support"). The
+    // policy itself (`support.policy`) is a word, read in `scenario::support`.
+    // INTEGRATE(H1): the unit becomes hours once H1's `Unit` for hours is merged.
+    SupportHours => "support.hours_per_month", 0.0, 744.0, 0.0, Factor,
+        "hours a month a fully committed sponsor spends supporting recruits, x effort (0 = off)";
+    SupportEffect => "support.effect", 0.0, 10.0, 0.0, Factor,
+        "how much support keeps a recruit: neglect hazard x exp(-effect x hours received) (0 = off)";
 }
 
 /// Number of distributor parameters.

@@ -542,6 +542,7 @@ impl<'a> Resolver<'a> {
             sources,
             overrides: self.overrides.iter().map(|o| o.text.clone()).collect(),
             company,
+            support_policy: self.support_policy()?,
         };
         self.check_combinations(&scenario)?;
         Ok(scenario)

@@ -249,12 +249,44 @@ impl World {
         let mut gone_in_live = 0usize;
         let mut up: Vec<u32> = Vec::new();
         let mut pay_scratch = comp::PayScratch::default();
+        // Sponsors who support (issue 12, H3): per slot, the recruits supported this month
+        // and the hours given (docs/model.md, "Sponsors who support").
+        let support = self.model.support_on() && !LEAN;
+        let mut supported: Vec<u32> = Vec::new();
+        let mut support_given: Vec<f64> = Vec::new();
 
         for t in 0..self.months {
             let fresh_share = fresh as f64 / s.market_size as f64;
             let n = live.len();
             draws.clear();
             draws.resize(n, MonthDraws::default());
+
+            // 0. Who each sponsor supports this month (sequential, member order: integer
+            //    counts, so the order does not matter anyway).
+            supported.clear();
+            supported.resize(if support { n } else { 0 }, 0);
+            support_given.clear();
+            support_given.resize(if support { n } else { 0 }, 0.0);
+            if support {
+                for m in &live {
+                    if m.quit_month != STILL_ACTIVE || m.sponsor == NO_SPONSOR {
+                        continue;
+                    }
+                    let s = slot_of[m.sponsor as usize];
+                    if s != GONE && self.model.supports(&m.state) {
+                        supported[s as usize] += 1;
+                    }
+                }
+                // The hours each sponsor gives, from this month's effort before prospecting.
+                for ((m, count), given) in live.iter().zip(&supported).zip(&mut support_given) {
+                    if *count > 0 {
+                        let d = derived_of(&traits, m.id);
+                        // INTEGRATE(H1): subtract support_hours from prospecting time.
+                        let support_hours = d.support_hours() * m.state.effort_now(&d);
+                        *given = support_hours;
+                    }
+                }
+            }
 
             // 1. Prospect (parallel); each chunk also sums its fresh refusals' mean.
             parts.clear();
@@ -400,6 +432,20 @@ impl World {
                             rejections_matter,
                             StreamUse::SETTLE,
                         );
+                        if support {
+                            // Orphans (sponsor gone) and those the policy skips get none.
+                            let s = if m.sponsor == NO_SPONSOR {
+                                GONE
+                            } else {
+                                slot_of[m.sponsor as usize]
+                            };
+                            let hours = if s != GONE && self.model.supports(&m.state) {
+                                support_given[s as usize] / f64::from(supported[s as usize])
+                            } else {
+                                0.0
+                            };
+                            m.state.receive_support(hours);
+                        }
                         let net_before = m.state.money.net();
                         let tau = t - u32::from(m.start_month);
                         let settled = m.state.settle::<LEAN, ECON, MOTIV>(
@@ -480,7 +526,7 @@ impl World {
         }
         // Free the working arrays before gathering everyone, the moment memory peaks.
         drop((traits, slot_of, ancestor, draws, volume, income, parts));
-        drop((up, pay_scratch, quit_flags, ranks));
+        drop((up, pay_scratch, quit_flags, ranks, supported, support_given));
         // One exact allocation; each batch is freed as soon as it is moved.
         let mut members = Vec::with_capacity(participants as usize);
         for batch in done {
