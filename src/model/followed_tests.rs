@@ -44,7 +44,7 @@ const SUPPORTED: &str = "name='support'\nmonths=24\n\
 /// `((1 - h_n)(1 - life))^t` (the reduced case keeps its closed form under the new driver).
 #[test]
 fn without_recruiting_survival_is_the_hazard_formula() {
-    let (h, life, months, n) = (0.1, 0.05, 12u32, 20_000u64);
+    let (h, life, months, n) = (0.1f64, 0.05f64, 12u32, 20_000u64);
     let s = scenario(
         &format!("name='x'\nmonths={months}\n[prospecting]\njoin_probability=0\n[downline]\nneglect_dropout={h}\n[attrition]\nlife_events_per_month={life}\n"),
         &[],
@@ -61,7 +61,7 @@ fn without_recruiting_survival_is_the_hazard_formula() {
 /// not censored by the horizon (a censored one would read lower).
 #[test]
 fn without_support_orphaning_changes_nothing_and_the_recruit_statistic_is_uncensored() {
-    let (h, life, n) = (0.2, 0.1, 6_000u64);
+    let (h, life, n) = (0.2f64, 0.1f64, 6_000u64);
     let text = format!("{SUPPORTED}[attrition]\nlife_events_per_month={life}\n");
     let s = scenario(&text, &["months=24"]);
     let w = outcome_window(s.months) as i32;
@@ -141,13 +141,13 @@ fn support_lowers_the_neglect_hazard_by_the_documented_form_until_orphaned() {
 #[test]
 fn supporting_those_who_act_pays_more_than_spreading_evenly() {
     let text = "name='act'\nmonths=24\n\
-        [prospecting]\ncontacts_per_month=20\njoin_probability=0.02\ncustomer_probability=0.05\n\
+        [prospecting]\ncontacts_per_month=20\njoin_probability=0.05\ncustomer_probability=0.05\n\
         [consistency]\ninactive_below=0.5\ninactive_months=100\n\
         [motivation]\ninitial={ beta = [0.2, 0.2] }\n\
         [economics]\ncustomer_order=100\ncommission_rates=[0.1]\n\
-        [downline]\ndepth=1\nneglect_dropout=0.3\n\
-        [support]\nhours_per_month=4\neffect=1\n";
-    let n = 4_000;
+        [downline]\ndepth=1\nneglect_dropout=0.2\n\
+        [support]\nhours_per_month=1\neffect=1\n";
+    let n = 6_000;
     let active = careers(&scenario(text, &["support.policy=\"active\""]), n);
     let even = careers(&scenario(text, &["support.policy=\"even\""]), n);
     let diffs: Vec<f64> = active
@@ -164,10 +164,10 @@ fn supporting_those_who_act_pays_more_than_spreading_evenly() {
 /// money, career for career.
 #[test]
 fn every_paid_level_is_simulated() {
-    let text = "name='t'\nmonths=24\n\
-        [prospecting]\ncontacts_per_month=20\njoin_probability=0.06\n\
+    let text = "name='t'\nmonths=18\n\
+        [prospecting]\ncontacts_per_month=20\njoin_probability=0.03\n\
         [economics]\nmonthly_purchase=100\ncommission_rates=[0.05, 0.04, 0.03]\n\
-        [attrition]\nlife_events_per_month=0.08\n";
+        [attrition]\nlife_events_per_month=0.15\n";
     let shallow = scenario(text, &["downline.depth=1"]);
     assert_eq!(simulated_depth(&shallow), 4);
     let a = careers(&shallow, 300);
