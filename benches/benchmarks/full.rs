@@ -28,7 +28,11 @@ fn scenario(file: &str, extra: &[&str]) -> Scenario {
         .join(file);
     let mut overrides =
         vec![Override::parse(&format!("careers={CAREERS}")).expect("valid override")];
-    overrides.extend(extra.iter().map(|o| Override::parse(o).expect("valid override")));
+    overrides.extend(
+        extra
+            .iter()
+            .map(|o| Override::parse(o).expect("valid override")),
+    );
     scenario::load(&path, &overrides).expect("shipped scenario is valid")
 }
 

@@ -21,9 +21,9 @@ use toml_edit::Document;
 use resolve::Resolver;
 
 pub use company::{CompanySettings, Rank};
-pub use support::SupportPolicy;
 pub use overrides::Override;
 pub use params::{Dist, Param, ParamId, ParamSpec, Traits, Unit, N_PARAMS, PARAMS};
+pub use support::SupportPolicy;
 
 /// Largest horizon: 50 years of monthly steps. Careers longer than a working life are not a
 /// question anyone asks, and the survival arrays stay small.

@@ -238,7 +238,10 @@ fn sponsors_support_keeps_recruits_and_a_neutral_effect_changes_nothing() {
         .map(|r| unsupported_share(&on, r) - unsupported_share(&off, r))
         .collect();
     let (d, se) = mean_se(&diffs);
-    assert!(d < -4.0 * se, "support should lower unsupported quits: {d} (se {se})");
+    assert!(
+        d < -4.0 * se,
+        "support should lower unsupported quits: {d} (se {se})"
+    );
     let neutral = world(&format!(
         "{base}[support]\npolicy='active'\nhours_per_month=4\neffect=0\n"
     ));
