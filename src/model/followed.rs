@@ -91,18 +91,31 @@ impl Model {
     /// Simulate followed career `index` (its random streams derive from the run's seed and
     /// `index` alone).
     pub fn career(&self, index: u64, ws: &mut Workspace) -> CareerOutcome {
+        self.dispatch(index, ws, self.depth > 0)
+    }
+
+    /// [`Model::career`] through the tree driver even without a downline (tests check the
+    /// single-person path against it).
+    #[cfg(test)]
+    pub(crate) fn career_as_tree(&self, index: u64, ws: &mut Workspace) -> CareerOutcome {
+        self.dispatch(index, ws, true)
+    }
+
+    fn dispatch(&self, index: u64, ws: &mut Workspace, tree: bool) -> CareerOutcome {
         let key = rng::career_key(self.seed, index);
         let mut drawn = Vec::new();
         let d = self.derived_for(key, Some(&mut drawn));
         match (self.lean, self.economics, self.motivation_moves) {
-            (false, true, true) => self.run::<false, true, true>(index, key, d, drawn, ws),
-            (false, true, false) => self.run::<false, true, false>(index, key, d, drawn, ws),
-            (false, false, true) => self.run::<false, false, true>(index, key, d, drawn, ws),
-            (false, false, false) => self.run::<false, false, false>(index, key, d, drawn, ws),
-            (true, true, true) => self.run::<true, true, true>(index, key, d, drawn, ws),
-            (true, true, false) => self.run::<true, true, false>(index, key, d, drawn, ws),
-            (true, false, true) => self.run::<true, false, true>(index, key, d, drawn, ws),
-            (true, false, false) => self.run::<true, false, false>(index, key, d, drawn, ws),
+            (false, true, true) => self.run::<false, true, true>(index, key, d, drawn, ws, tree),
+            (false, true, false) => self.run::<false, true, false>(index, key, d, drawn, ws, tree),
+            (false, false, true) => self.run::<false, false, true>(index, key, d, drawn, ws, tree),
+            (false, false, false) => {
+                self.run::<false, false, false>(index, key, d, drawn, ws, tree)
+            }
+            (true, true, true) => self.run::<true, true, true>(index, key, d, drawn, ws, tree),
+            (true, true, false) => self.run::<true, true, false>(index, key, d, drawn, ws, tree),
+            (true, false, true) => self.run::<true, false, true>(index, key, d, drawn, ws, tree),
+            (true, false, false) => self.run::<true, false, false>(index, key, d, drawn, ws, tree),
         }
     }
 
@@ -148,7 +161,11 @@ impl Model {
         d: Derived,
         drawn: Vec<f64>,
         ws: &mut Workspace,
+        tree: bool,
     ) -> CareerOutcome {
+        if !tree {
+            return self.alone::<LEAN, ECON, MOTIV>(index, key, d, drawn);
+        }
         ws.nodes.clear();
         ws.working.clear();
         ws.nodes.push(self.new_node(key, d, ROOT, 0, 0));
@@ -326,6 +343,62 @@ impl Model {
             downline_profited: recruits.profited,
             capped,
             person_months,
+            drawn,
+        }
+    }
+
+    /// A career without a simulated downline (`depth = 0` and no commissions): the same steps
+    /// in the same order as [`Model::run`] with one person, without the tree's bookkeeping, so
+    /// the common reduced case keeps the speed of a plain loop (README, "Performance").
+    fn alone<const LEAN: bool, const ECON: bool, const MOTIV: bool>(
+        &self,
+        index: u64,
+        key: u64,
+        d: Derived,
+        drawn: Vec<f64>,
+    ) -> CareerOutcome {
+        let mut streams = Streams::new(key, &d, self.rejections_matter);
+        let mut state = PersonState::new(&d);
+        let mut capped = false;
+        let mut end = None;
+        for t in 0..self.months {
+            let draws = state.prospect::<LEAN>(&d, &mut streams, 1.0);
+            capped |= state.serve_customers::<LEAN>(&d, &mut streams, draws.new_customers);
+            let month = state.settle::<LEAN, ECON, MOTIV>(
+                &d,
+                &mut streams,
+                &draws,
+                t,
+                0.0,
+                self.inactive_months,
+            );
+            state.recruits += draws.joins;
+            if let Some(reason) = month.quit {
+                end = Some((reason, t));
+                break;
+            }
+        }
+        let (end, quit_month) = match end {
+            Some((r, t)) => (r, Some(t)),
+            None => (state.end_at_horizon(), None),
+        };
+        CareerOutcome {
+            index,
+            person: PersonOutcome {
+                end,
+                months_active: state.months_active,
+                quit_month,
+                money: state.money,
+                recruits: state.recruits,
+                customers: state.customers_won,
+            },
+            downline_size: 0,
+            downline_comparable: 0,
+            downline_quit: 0,
+            downline_lost: 0,
+            downline_profited: 0,
+            capped,
+            person_months: u64::from(state.months_active),
             drawn,
         }
     }

@@ -257,3 +257,22 @@ fn recruits_start_the_month_after_they_join() {
         assert_eq!(c.person_months, 1);
     }
 }
+
+/// The single-person path (no downline) gives exactly the careers of the tree driver with
+/// one person: forcing the tree driver on a depth-0 scenario changes nothing.
+#[test]
+fn the_single_person_path_matches_the_tree_driver() {
+    for text in [
+        include_str!("../../scenarios/bench-reduced.toml"),
+        "name='x'\nmonths=24\n[prospecting]\ncustomer_probability=0.05\n[economics]\nmonthly_purchase=50\ncustomer_order=80\nretail_margin=0.3\nloss_tolerance=500\n[rejection]\nsting=0.01\n[downline]\nneglect_dropout=0.05\n",
+    ] {
+        let s = scenario(text, &[]);
+        assert_eq!(simulated_depth(&s), 0);
+        let alone = careers(&s, 300);
+        let m = Model::new(&s);
+        let mut ws = m.workspace();
+        for (i, c) in alone.iter().enumerate() {
+            assert_eq!(&m.career_as_tree(i as u64, &mut ws), c, "career {i}");
+        }
+    }
+}

@@ -394,7 +394,7 @@ fn run_refuses_to_replace_a_folder_it_did_not_write_or_one_holding_its_scenario(
     let assert = Command::new(binary())
         .arg("run")
         .arg(&inside)
-        .args(["--careers", "100000000", "--quiet", "--out"])
+        .args(["--careers", "50000000", "--quiet", "--out"])
         .arg(&out)
         .timeout(Duration::from_secs(30))
         .assert()
