@@ -137,11 +137,16 @@ pub struct CareerOutcome {
     pub person: PersonOutcome,
     /// People simulated below the followed distributor.
     pub downline_size: u64,
-    /// Downline members who quit before the horizon.
+    /// Downline members whose outcomes are comparable (issue 12, "Truncation"): every level
+    /// they are paid on is simulated and they joined early enough to work the whole outcome
+    /// window (`model::outcome_window`) before the horizon. The three counts below are over
+    /// these people, measured at the end of their window (or when they quit, if earlier).
+    pub downline_comparable: u64,
+    /// Comparable downline members who quit within their outcome window.
     pub downline_quit: u64,
-    /// Downline members whose cumulative net was < 0 at the end.
+    /// Comparable downline members whose cumulative net was < 0 at the end of their window.
     pub downline_lost: u64,
-    /// Downline members whose cumulative net was > 0 at the end.
+    /// Comparable downline members whose cumulative net was > 0 at the end of their window.
     pub downline_profited: u64,
     /// True when the downline hit `downline.max_size` (recruits were left unsimulated) or
     /// someone in the career hit the model's `MAX_CUSTOMERS` active customers.

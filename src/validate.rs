@@ -258,17 +258,19 @@ fn poisson_recruits(out: &mut Vec<Check>) -> Result<()> {
 }
 
 /// Expected downline size with constant recruiting rate `lambda`, life hazard `h`, depth
-/// `depth` and horizon `months`, by recursion over join months: a person joining in month `s`
-/// at level `l` recruits `lambda` a month while active (probability `(1-h)^(t-s)` at the start
-/// of month `t`), and each recruit joins in month `t` with a downline of its own.
+/// `depth` and horizon `months`, by recursion over start months: a person who starts working
+/// in month `s` at level `l` recruits `lambda` a month while active (probability
+/// `(1-h)^(t-s)` at the start of month `t`), and each recruit signed in month `t` starts in
+/// month `t + 1` (if that is before the horizon) with a downline of its own.
 pub fn expected_downline(lambda: f64, h: f64, depth: u32, months: u32) -> f64 {
-    // below[s] = expected downline of a person one level further down joining in month s.
-    let mut below = vec![0.0; months as usize];
+    let months = months as usize;
+    // below[s] = expected downline of a person one level further down starting in month s.
+    let mut below = vec![0.0; months + 1];
     for _ in 0..depth {
-        let mut this = vec![0.0; months as usize];
-        for (s, slot) in this.iter_mut().enumerate() {
-            *slot = (s..months as usize)
-                .map(|t| (1.0 - h).powi((t - s) as i32) * lambda * (1.0 + below[t]))
+        let mut this = vec![0.0; months + 1];
+        for (s, slot) in this.iter_mut().enumerate().take(months) {
+            *slot = (s..months.saturating_sub(1))
+                .map(|t| (1.0 - h).powi((t - s) as i32) * lambda * (1.0 + below[t + 1]))
                 .sum();
         }
         below = this;
@@ -466,11 +468,12 @@ mod tests {
 
     #[test]
     fn expected_downline_matches_the_simple_cases() {
-        // Depth 1, no attrition: lambda recruits in each of `months` months.
-        assert!((expected_downline(0.5, 0.0, 1, 10) - 5.0).abs() < 1e-12);
-        // Depth 2, no attrition, 2 months: month 0 recruits (2 months each) and month 1 ones.
-        // lambda (1 + 2 lambda) + lambda (1 + lambda) with lambda = 1: 3 + 2 = 5.
-        assert!((expected_downline(1.0, 0.0, 2, 2) - 5.0).abs() < 1e-12);
+        // Depth 1, no attrition: lambda recruits in each month but the last (a recruit signed
+        // then would start after the horizon).
+        assert!((expected_downline(0.5, 0.0, 1, 10) - 4.5).abs() < 1e-12);
+        // Depth 2, no attrition, 2 months: lambda = 1 recruit signed in month 0 works month 1,
+        // and their own recruit signed in month 1 would start after the horizon: 1.
+        assert!((expected_downline(1.0, 0.0, 2, 2) - 1.0).abs() < 1e-12);
         assert_eq!(expected_downline(1.0, 0.3, 0, 12), 0.0);
     }
 

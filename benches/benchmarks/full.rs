@@ -14,11 +14,25 @@ use mlm_sim::scenario::{self, Override, Scenario};
 /// Careers per iteration.
 const CAREERS: u64 = 2_000;
 
-fn scenario(file: &str) -> Scenario {
+/// Sponsors who support (issue 12), switched on for the "with support" variants: the speed
+/// target holds with the new mechanisms on.
+const SUPPORT_ON: [&str; 3] = [
+    "support.policy=\"active\"",
+    "support.hours_per_month=4",
+    "support.effect=0.3",
+];
+
+fn scenario(file: &str, extra: &[&str]) -> Scenario {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("scenarios")
         .join(file);
-    let overrides = [Override::parse(&format!("careers={CAREERS}")).expect("valid override")];
+    let mut overrides =
+        vec![Override::parse(&format!("careers={CAREERS}")).expect("valid override")];
+    overrides.extend(
+        extra
+            .iter()
+            .map(|o| Override::parse(o).expect("valid override")),
+    );
     scenario::load(&path, &overrides).expect("shipped scenario is valid")
 }
 
@@ -40,12 +54,17 @@ fn full_model(c: &mut Criterion) {
     g.sample_size(10)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3));
-    for file in ["numbers-game.toml", "relationship.toml"] {
-        let s = scenario(file);
+    let variants = [
+        ("numbers-game.toml", &[][..], "numbers-game"),
+        ("relationship.toml", &[][..], "relationship"),
+        ("numbers-game.toml", &SUPPORT_ON[..], "numbers-game+support"),
+        ("relationship.toml", &SUPPORT_ON[..], "relationship+support"),
+    ];
+    for (file, extra, name) in variants {
+        let s = scenario(file, extra);
         let m = Model::new(&s);
         // Work per iteration is deterministic (fixed seed), so count it once.
         let person_months = pool.install(|| engine_run(&s, &m)).person_months;
-        let name = file.trim_end_matches(".toml");
         g.throughput(Throughput::Elements(CAREERS));
         g.bench_function(BenchmarkId::new("careers", name), |b| {
             b.iter(|| pool.install(|| black_box(engine_run(&s, &m))))

@@ -168,7 +168,8 @@ fn work_refusal(s: &Scenario, w: &WorkEstimate, max_work: f64) -> String {
         approx(w.person_months),
         approx(max_work),
         approx(w.recruits_per_person),
-        s.depth,
+        // The levels actually simulated (at least the paid levels + 1, issue 12).
+        mlm_sim::model::simulated_depth(s),
         approx(w.people_per_career()),
         levels.join(", "),
         approx(w.person_months_per_career),

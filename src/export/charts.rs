@@ -120,12 +120,13 @@ impl Chart {
                 )
             }
             Chart::DownlineOutcomes => {
-                if s.downline.members == 0 {
-                    "Nobody recruited anyone in this run".into()
+                if s.downline.comparable == 0 {
+                    "Nobody recruited anyone who could be followed in this run".into()
                 } else {
                     format!(
-                        "{} people recruited by the followed distributors and their downlines",
-                        group(s.downline.members as f64, 0)
+                        "{} people recruited by the followed distributors and their downlines, over their first {} months",
+                        group(s.downline.comparable as f64, 0),
+                        s.downline.window_months
                     )
                 }
             }

@@ -92,15 +92,23 @@ pub fn key_sentences(s: &Summary) -> Vec<String> {
         money(m.purchases),
         money(m.expenses),
     ));
-    if s.downline.members > 0 {
+    if s.downline.comparable > 0 {
         let d = &s.downline;
         out.push(format!(
-            "Of the {} people they recruited, {} quit, {} lost money and {} made a profit.",
-            group(d.members as f64, 0),
+            "Of the {} people they recruited who could be followed for their first {} months \
+             (joined in time, every level they are paid on simulated), {} quit in that time, \
+             {} had lost money at its end and {} had made a profit.",
+            group(d.comparable as f64, 0),
+            d.window_months,
             pct(d.quit_share),
             pct(d.lost_money_share),
             pct(d.profited_share),
         ));
+    } else if s.downline.members > 0 {
+        out.push(
+            "They recruited, but no recruit joined early enough to be followed for the comparison window."
+                .into(),
+        );
     } else {
         out.push("Nobody recruited anyone.".into());
     }

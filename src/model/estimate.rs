@@ -80,14 +80,16 @@ pub fn expected_work(scenario: &Scenario) -> WorkEstimate {
     level[0] = 1.0;
     let mut people_per_level = vec![1.0];
     let mut person_months_per_career = worked[months];
-    for _ in 0..scenario.depth {
+    // The levels actually simulated (at least one more than the paid levels, issue 12).
+    for _ in 0..super::simulated_depth(scenario) {
         let mut next = vec![0.0; months];
         for (s, &n) in level.iter().enumerate() {
             if n == 0.0 {
                 continue;
             }
-            for (t, slot) in next.iter_mut().enumerate().skip(s) {
-                *slot += n * kernel[t - s];
+            // Recruits signed in month t start working in month t + 1 (issue 12).
+            for t in s..months.saturating_sub(1) {
+                next[t + 1] += n * kernel[t - s];
             }
         }
         people_per_level.push(next.iter().sum());
@@ -235,20 +237,21 @@ mod tests {
 
     #[test]
     fn constant_recruiting_gives_closed_form_levels() {
-        // 10 contacts x 0.1 = 1 recruit a month, no decay, no quits, M = 12 months. A person
-        // joining in month s recruits (M - s) people (the joining month counts), so level 1
-        // has M = 12 people, level 2 has sum_s (M - s) = 78, and level 2 has t + 1 people
-        // joining in month t, each working M - t months.
+        // 10 contacts x 0.1 = 1 recruit a month, no decay, no quits, M = 12 months. Recruits
+        // start the month after they sign, and no one signed in the last month starts, so a
+        // person starting in month s brings in (M - 1 - s) people: level 1 has 11 people
+        // (starting in months 1..=11), level 2 has sum_{s=1}^{11} (11 - s) = 55, with u - 1 of
+        // them starting in month u, each working M - u months.
         let s = scenario(
             "name='x'\nmonths=12\ncareers=1\n[prospecting]\ncontacts_per_month=10\njoin_probability=0.1\n[downline]\ndepth=2\n",
         );
         let w = expected_work(&s);
         assert!((w.recruits_per_person - 12.0).abs() < 1e-9);
-        assert!((w.people_per_level[1] - 12.0).abs() < 1e-9);
-        assert!((w.people_per_level[2] - 78.0).abs() < 1e-9);
+        assert!((w.people_per_level[1] - 11.0).abs() < 1e-9);
+        assert!((w.people_per_level[2] - 55.0).abs() < 1e-9);
         assert!(w.people_per_level[2] <= w.recruits_per_person.powi(2));
-        // Work: 12 + sum_{s<12} (12 - s) + sum_{t<12} (t + 1)(12 - t) = 12 + 78 + 364.
-        assert!((w.person_months_per_career - 454.0).abs() < 1e-9);
+        // Work: 12 + sum_{s=1}^{11} (12 - s) + sum_{u=2}^{11} (u - 1)(12 - u) = 12 + 66 + 220.
+        assert!((w.person_months_per_career - 298.0).abs() < 1e-9);
     }
 
     #[test]

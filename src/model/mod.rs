@@ -4,23 +4,23 @@
 //! step with the scenario's parameters ("duplication"). `docs/model.md` gives the equations;
 //! the comments here point at the step numbers used there.
 //!
-//! Downlines are simulated depth-first: when a person recruits in month `t`, the recruit's
-//! whole career (and their own recruits, down to `downline.depth` levels) is simulated at once,
-//! from `t` to the horizon, before the sponsor's month `t` economics. Recruits' careers do not
-//! depend on the sponsor's later choices, so this order is exact, and it needs only one
-//! commission buffer per level (`depth + 1` rows of `months` values) instead of a tree.
+//! A followed career is simulated month by month with its whole downline together
+//! ([`followed`]; issue 12): sponsors see who is still working when they share their support,
+//! and recruits start working the month after they join, as in the company world.
 
 pub mod estimate;
+pub mod followed;
 pub mod kinds;
 pub mod markets;
 pub mod rng;
 pub mod sampling;
 pub mod step;
 
-use crate::outcome::{CareerOutcome, EndReason, Money, PersonOutcome};
-use crate::scenario::{ParamId, Scenario, Traits};
-use rng::{child_key, stream, Purpose, Stream};
-use step::{PersonState, Streams};
+pub use followed::Workspace;
+
+use crate::outcome::{EndReason, Money};
+use crate::scenario::{ParamId, Scenario, SupportPolicy, Traits};
+use rng::{stream, Purpose, Stream};
 
 /// Most active retail customers one distributor can serve at once (market saturation).
 ///
@@ -61,6 +61,10 @@ pub(crate) struct Derived {
     life: f64,
     /// Time budget, prospecting style, warm and cold markets (issue 12, `markets.rs`).
     markets: markets::MarketTraits,
+    /// Support hours a month at full effort, given as a sponsor (issue 12, H3).
+    support_hours: f64,
+    /// How much each hour of support received lowers the neglect hazard (issue 12, H3).
+    support_effect: f64,
 }
 
 impl Derived {
@@ -116,6 +120,8 @@ impl Derived {
             loss_tolerance: t.get(LossTolerance),
             neglect: t.get(NeglectDropout) * (1.0 - rapport) * (1.0 - q),
             life: t.get(LifeEvents),
+            support_hours: t.get(SupportHours),
+            support_effect: t.get(SupportEffect),
         }
     }
 }
@@ -126,7 +132,15 @@ impl Derived {
 pub struct Model {
     months: u32,
     seed: u64,
+    /// Levels simulated below the followed person: `downline.depth`, raised to one more than
+    /// the paid levels so that no paid level is cut off ([`simulated_depth`]).
     depth: u32,
+    /// Commission levels that can pay anything (0 without economics).
+    paid_levels: u32,
+    /// Months of tenure over which the recruits' outcomes are measured ([`outcome_window`]).
+    outcome_window: u32,
+    /// How sponsors share their support hours.
+    support_policy: SupportPolicy,
     max_people: u64,
     inactive_months: u32,
     rates: Vec<f64>,
@@ -155,20 +169,6 @@ pub struct Model {
     markets: bool,
 }
 
-/// Scratch space reused across careers by one worker (no allocation per career).
-#[derive(Debug, Clone)]
-pub struct Workspace {
-    /// Commission income per (level, month): row `l` is the income of the person currently
-    /// simulated at level `l`, filled in by their downline.
-    income: Vec<f64>,
-    people: u64,
-    capped: bool,
-    person_months: u64,
-    downline_quit: u64,
-    downline_lost: u64,
-    downline_profited: u64,
-}
-
 impl Model {
     /// Prepare a validated scenario for simulation.
     pub fn new(s: &Scenario) -> Model {
@@ -181,7 +181,8 @@ impl Model {
         };
         let rejections_matter =
             may_be_positive(ParamId::Sting) || may_be_positive(ParamId::FollowThroughFade);
-        let depth = s.depth;
+        let paid_levels = paid_levels(s);
+        let depth = simulated_depth(s);
         use ParamId::*;
         let economics = [StarterKit, MonthlyPurchase, MonthlyExpenses]
             .iter()
@@ -194,9 +195,9 @@ impl Model {
             || (may_be_positive(Disillusionment) && may_be_positive(ExpectedMonthlyIncome));
         // Issue 12 (H1): the time budget and the warm and cold markets.
         let differs = |id: ParamId| -> bool {
-            kinds.iter().any(|k| {
-                k.varying.iter().any(|v| v.0 == id) || k.base.get(id) != id.spec().default
-            })
+            kinds
+                .iter()
+                .any(|k| k.varying.iter().any(|v| v.0 == id) || k.base.get(id) != id.spec().default)
         };
         let time_budget = markets::uses_time_budget(&may_be_positive);
         let markets = markets::uses_markets(&may_be_positive, &differs);
@@ -215,6 +216,9 @@ impl Model {
             months: s.months,
             seed: s.seed,
             depth,
+            paid_levels,
+            outcome_window: outcome_window(s.months),
+            support_policy: s.support_policy,
             max_people: s.max_downline,
             inactive_months: s.inactive_months,
             rates: s.commission_rates.clone(),
@@ -285,43 +289,7 @@ impl Model {
 
     /// A fresh workspace for one worker.
     pub fn workspace(&self) -> Workspace {
-        Workspace {
-            income: vec![0.0; (self.depth as usize + 1) * self.months as usize],
-            people: 0,
-            capped: false,
-            person_months: 0,
-            downline_quit: 0,
-            downline_lost: 0,
-            downline_profited: 0,
-        }
-    }
-
-    /// Simulate followed career `index` (its random streams derive from the run's seed and
-    /// `index` alone).
-    pub fn career(&self, index: u64, ws: &mut Workspace) -> CareerOutcome {
-        ws.people = 1;
-        ws.capped = false;
-        ws.person_months = 0;
-        ws.downline_quit = 0;
-        ws.downline_lost = 0;
-        ws.downline_profited = 0;
-        let key = rng::career_key(self.seed, index);
-        let mut drawn = Vec::new();
-        let kind = self.kind_of(key, None);
-        let person = self.person(key, kind, 0, 0, 0.0, ws, Some(&mut drawn));
-        CareerOutcome {
-            index,
-            person,
-            downline_size: ws.people - 1,
-            downline_quit: ws.downline_quit,
-            downline_lost: ws.downline_lost,
-            downline_profited: ws.downline_profited,
-            capped: ws.capped,
-            person_months: ws.person_months,
-            drawn,
-            kind,
-            purchases_value: self.purchases_value(kind, &person.money),
-        }
+        Workspace::default()
     }
 
     /// Draw a person's traits; fixed scenarios skip the traits stream entirely.
@@ -346,167 +314,35 @@ impl Model {
         }
         Derived::from_traits(&traits, self.time_budget)
     }
+}
 
-    /// Simulate one person who joins in month `start` at downline `level` (0 = followed).
-    ///
-    /// The monthly loop is compiled in variants without the economics step and without
-    /// motivation dynamics, chosen once per scenario: a scenario that switches a mechanism
-    /// off does not pay for it in every simulated month.
-    fn person(
-        &self,
-        key: u64,
-        kind: u8,
-        level: u32,
-        start: u32,
-        sponsor_warm_used: f64,
-        ws: &mut Workspace,
-        drawn: Option<&mut Vec<f64>>,
-    ) -> PersonOutcome {
-        let w = sponsor_warm_used;
-        if self.markets {
-            // The time budget and markets need the full step (never lean).
-            return match (self.economics, self.motivation_moves) {
-                (true, true) => {
-                    self.person_months::<false, true, true, true>(key, kind, level, start, w, ws, drawn)
-                }
-                (true, false) => {
-                    self.person_months::<false, true, false, true>(key, kind, level, start, w, ws, drawn)
-                }
-                (false, true) => {
-                    self.person_months::<false, false, true, true>(key, kind, level, start, w, ws, drawn)
-                }
-                (false, false) => {
-                    self.person_months::<false, false, false, true>(key, kind, level, start, w, ws, drawn)
-                }
-            };
-        }
-        match (self.lean, self.economics, self.motivation_moves) {
-            (false, true, true) => {
-                self.person_months::<false, true, true, false>(key, kind, level, start, w, ws, drawn)
-            }
-            (false, true, false) => {
-                self.person_months::<false, true, false, false>(key, kind, level, start, w, ws, drawn)
-            }
-            (false, false, true) => {
-                self.person_months::<false, false, true, false>(key, kind, level, start, w, ws, drawn)
-            }
-            (false, false, false) => {
-                self.person_months::<false, false, false, false>(key, kind, level, start, w, ws, drawn)
-            }
-            (true, true, true) => {
-                self.person_months::<true, true, true, false>(key, kind, level, start, w, ws, drawn)
-            }
-            (true, true, false) => {
-                self.person_months::<true, true, false, false>(key, kind, level, start, w, ws, drawn)
-            }
-            (true, false, true) => {
-                self.person_months::<true, false, true, false>(key, kind, level, start, w, ws, drawn)
-            }
-            (true, false, false) => {
-                self.person_months::<true, false, false, false>(key, kind, level, start, w, ws, drawn)
-            }
-        }
+/// Commission levels that can pay anything: up to the last positive rate, and none when no
+/// money can flow through them.
+pub fn paid_levels(s: &Scenario) -> u32 {
+    s.commission_rates
+        .iter()
+        .rposition(|r| *r > 0.0)
+        .map_or(0, |i| i as u32 + 1)
+}
+
+/// Levels simulated below a followed person (issue 12, "Truncation"): `downline.depth`, but
+/// at least one more than the paid levels, so that the followed person's income is exact
+/// (every level they are paid on is simulated) and so are their direct recruits' (whose
+/// outcomes are reported). Without commissions, `downline.depth` as written.
+pub fn simulated_depth(s: &Scenario) -> u32 {
+    let paid = paid_levels(s);
+    if paid == 0 {
+        s.depth
+    } else {
+        s.depth.max(paid + 1)
     }
+}
 
-    /// The monthly loop of [`Model::person`], with the economics step (`ECON`), the
-    /// motivation step (`MOTIV`), customers, rejections and neglect (`!LEAN`) and the time
-    /// budget and markets (`MARKETS`) compiled in or out.
-    #[allow(clippy::too_many_arguments)]
-    fn person_months<const LEAN: bool, const ECON: bool, const MOTIV: bool, const MARKETS: bool>(
-        &self,
-        key: u64,
-        kind: u8, // H2: the person's kind of participant (0 when the scenario has no kinds)
-        level: u32,
-        start: u32,
-        sponsor_warm_used: f64,
-        ws: &mut Workspace,
-        drawn: Option<&mut Vec<f64>>,
-    ) -> PersonOutcome {
-        let d = self.derived_for(key, kind, drawn); // H2: kind
-        let months = self.months as usize;
-        let row = level as usize * months;
-        if self.depth > 0 {
-            // Only a downline writes commission income; without one the row stays zero.
-            ws.income[row + start as usize..row + months].fill(0.0);
-        }
-
-        let mut streams = Streams::new(key, &d, self.rejections_matter);
-        let mut state = PersonState::for_recruit(&d, sponsor_warm_used);
-        let simulate_recruits = level < self.depth;
-        let pay_levels = (level as usize).min(self.rates.len());
-        let mut end = None;
-
-        for t in start..self.months {
-            let tau = t - start;
-            // Steps 1-3 (model::step): effort, contacts, conversions; the market is untouched.
-            let draws = state.prospect::<LEAN, MARKETS>(&d, &mut streams, 1.0, 0.0);
-
-            // Downline: each recruit's whole career, right now (it fills this month's income).
-            if simulate_recruits {
-                for j in 0..draws.joins {
-                    if ws.people >= self.max_people {
-                        ws.capped = true;
-                        break;
-                    }
-                    ws.people += 1;
-                    let child_key = child_key(key, state.recruits + j);
-                    let warm_used = state.warm_used_share();
-                    let child_kind = self.kind_of(child_key, Some(kind)); // H2: kind
-                    let child = self.person(child_key, child_kind, level + 1, t, warm_used, ws, None);
-                    if child.end.is_quit() {
-                        ws.downline_quit += 1;
-                    }
-                    let net = child.money.net();
-                    if net < 0.0 {
-                        ws.downline_lost += 1;
-                    } else if net > 0.0 {
-                        ws.downline_profited += 1;
-                    }
-                }
-            }
-            state.recruits += draws.joins;
-
-            // Steps 4-7 (model::step): customers, economics, motivation, quitting.
-            ws.capped |= state.serve_customers::<LEAN>(&d, &mut streams, draws.new_customers);
-            let commissions = if ECON {
-                ws.income[row + t as usize]
-            } else {
-                0.0
-            };
-            let month = state.settle::<LEAN, ECON, MOTIV, MARKETS>(
-                &d,
-                &mut streams,
-                &draws,
-                tau,
-                commissions,
-                self.inactive_months,
-            );
-            if ECON && pay_levels > 0 {
-                for (k, rate) in self.rates[..pay_levels].iter().enumerate() {
-                    let upline = (level as usize - 1 - k) * months;
-                    ws.income[upline + t as usize] += rate * month.volume;
-                }
-            }
-            if let Some(reason) = month.quit {
-                end = Some((reason, t));
-                break;
-            }
-        }
-        ws.person_months += u64::from(state.months_active);
-
-        let (end, quit_month) = match end {
-            Some((r, t)) => (r, Some(t)),
-            None => (state.end_at_horizon(), None),
-        };
-        PersonOutcome {
-            end,
-            months_active: state.months_active,
-            quit_month,
-            money: state.money,
-            recruits: state.recruits,
-            customers: state.customers_won,
-        }
-    }
+/// Months of tenure over which recruits' outcomes are measured: half the horizon (at least
+/// one), so that recruits who joined in the first half are compared over the same tenure and
+/// no one is cut off by the horizon (docs/model.md, "Truncation").
+pub fn outcome_window(months: u32) -> u32 {
+    (months / 2).max(1)
 }
 
 /// Convenience for [`Stream`]-typed helpers in tests and benches.

@@ -173,6 +173,10 @@ pub struct PersonState {
     /// Motivation drained so far by warm "no"s; only compared with the other drains to name
     /// the quit reason, so single precision is enough (and keeps the state at 112 bytes).
     awkward_drain: f32,
+    /// Support hours received from the sponsor this month (issue 12, "Sponsors who support"):
+    /// set by the driver before [`PersonState::settle`], 0 when unsupported or orphaned. An
+    /// `f32` to keep the state compact (the company world keeps one per participant).
+    support_received: f32,
 }
 
 impl Derived {
@@ -205,6 +209,40 @@ impl PersonState {
             customers: 0,
             low_effort_streak: 0,
             months_active: 0,
+            support_received: 0.0,
+        }
+    }
+
+    /// This month's effort (consistency x motivation) before [`PersonState::prospect`] runs:
+    /// a sponsor's support hours scale with it and must be known before the prospecting hours
+    /// are (docs/model.md, "Sponsors who support").
+    #[inline(always)]
+    pub(crate) fn effort_now(&self, d: &Derived) -> f64 {
+        (d.floor + (1.0 - d.floor) * self.decay_pow) * self.motivation
+    }
+
+    /// Whether the person acted last month (effort at or above `consistency.inactive_below`);
+    /// someone who has not worked a month yet counts as acting. Policy "active" supports only
+    /// these.
+    #[inline(always)]
+    pub(crate) fn acted_last_month(&self) -> bool {
+        self.months_active == 0 || self.low_effort_streak == 0
+    }
+
+    /// Record the support hours received from the sponsor this month (0 = none).
+    #[inline(always)]
+    pub(crate) fn receive_support(&mut self, hours: f64) {
+        self.support_received = hours as f32;
+    }
+
+    /// This month's neglect hazard: `h_n x exp(-effect x hours received)`, exactly `h_n`
+    /// without support (docs/model.md, "Sponsors who support").
+    #[inline(always)]
+    fn neglect_hazard(&self, d: &Derived) -> f64 {
+        if self.support_received > 0.0 {
+            d.neglect * (-d.support_effect * f64::from(self.support_received)).exp()
+        } else {
+            d.neglect
         }
     }
 
@@ -396,7 +434,7 @@ impl PersonState {
         let neglect_hit = !LEAN
             && s.neglect
                 .as_mut()
-                .is_some_and(|r| r.random::<f64>() < d.neglect);
+                .is_some_and(|r| r.random::<f64>() < self.neglect_hazard(d));
         let life_hit = s.life.as_mut().is_some_and(|r| r.random::<f64>() < d.life);
         self.low_effort_streak = if draws.effort < d.inactive_below {
             self.low_effort_streak + 1

@@ -11,6 +11,7 @@ pub mod kinds;
 mod overrides;
 pub mod params;
 mod resolve;
+pub mod support;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -24,6 +25,7 @@ pub use company::{CompanySettings, Rank};
 pub use kinds::{Kind, Kinds};
 pub use overrides::Override;
 pub use params::{Dist, Param, ParamId, ParamSpec, Traits, Unit, N_PARAMS, PARAMS};
+pub use support::SupportPolicy;
 
 /// Largest horizon: 50 years of monthly steps. Careers longer than a working life are not a
 /// question anyone asks, and the survival arrays stay small.
@@ -60,6 +62,8 @@ const SETTING_KEYS: &[&str] = &[
     "downline.max_size",
     "economics.commission_rates",
     "economics.break_even_band",
+    // Sponsors who support (issue 12, H3).
+    support::POLICY_KEY,
 ];
 
 /// Sections a scenario may contain (tables at the top level).
@@ -78,6 +82,8 @@ const SECTIONS: &[&str] = &[
     "time",
     "warm",
     "sources",
+    // Sponsors who support (issue 12, H3).
+    "support",
 ];
 
 /// Where a bad value came from.
@@ -160,6 +166,8 @@ pub struct Scenario {
     /// Kinds of participant (buyers, dabblers, builders) when the scenario has a `[kinds]`
     /// table (see [`kinds`]); `None`: everyone is the scenario's one kind.
     pub kinds: Option<Kinds>,
+    /// How sponsors share their support hours (`support.policy`; issue 12, H3).
+    pub support_policy: SupportPolicy,
 }
 
 impl Scenario {
@@ -224,6 +232,12 @@ impl Scenario {
                 out.push((
                     "economics.break_even_band".into(),
                     crate::fmt::compact(self.break_even_band),
+                ));
+            }
+            if *id == ParamId::SupportEffect {
+                out.push((
+                    support::POLICY_KEY.into(),
+                    format!("{:?}", self.support_policy.as_str()),
                 ));
             }
             if *id == ParamId::LossTolerance {

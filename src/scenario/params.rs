@@ -174,6 +174,12 @@ define_params! {
         "share of the contacts planned beyond the warm list that are made with strangers (1 = unlimited cold market, 0 = none)";
     WarmOverlap => "warm.overlap_with_sponsor", 0.0, 1.0, 0.0, Share,
         "share of a recruit's warm market the sponsor also knows; those the sponsor already approached are used up (0 = none)";
+    // --- Sponsors who support (issue 12, H3; docs/model.md "Sponsors who support"). The
+    // policy itself (`support.policy`) is a word, read in `scenario::support`.
+    SupportHours => "support.hours_per_month", 0.0, 744.0, 0.0, Hours,
+        "hours a month a fully committed sponsor spends supporting recruits, x effort (0 = off)";
+    SupportEffect => "support.effect", 0.0, 10.0, 0.0, Factor,
+        "how much support keeps a recruit: neglect hazard x exp(-effect x hours received) (0 = off)";
 }
 
 /// Number of distributor parameters.

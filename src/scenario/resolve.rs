@@ -557,6 +557,7 @@ impl<'a> Resolver<'a> {
             overrides: self.overrides.iter().map(|o| o.text.clone()).collect(),
             company,
             kinds,
+            support_policy: self.support_policy()?,
         };
         self.check_combinations(&scenario)?;
         Ok(scenario)

@@ -123,17 +123,19 @@ impl Tally {
                 ),
             ));
         }
-        if self.downline_quit > self.downline_size
+        if self.downline_comparable > self.downline_size
+            || self.downline_quit > self.downline_comparable
             || self
                 .downline_lost
                 .checked_add(self.downline_profited)
-                .is_none_or(|x| x > self.downline_size)
+                .is_none_or(|x| x > self.downline_comparable)
         {
             return Err(bad(
                 "downline_size",
                 format!(
-                    "{} people, fewer than those who quit ({}) or lost ({}) plus profited ({})",
+                    "{} people ({} comparable), fewer than those who quit ({}) or lost ({}) plus profited ({})",
                     self.downline_size,
+                    self.downline_comparable,
                     self.downline_quit,
                     self.downline_lost,
                     self.downline_profited
@@ -342,6 +344,7 @@ impl Tally {
             recruits_sq,
             customers,
             downline_size,
+            downline_comparable,
             downline_quit,
             downline_lost,
             downline_profited,
@@ -464,6 +467,7 @@ mod tests {
                 customers: 1,
             },
             downline_size: 3,
+            downline_comparable: 2,
             downline_quit: 1,
             downline_lost: 1,
             downline_profited: 1,

@@ -89,6 +89,9 @@ pub struct Tally {
     pub customers: u64,
     /// Sum of downline sizes (people simulated below the followed distributor).
     pub downline_size: u64,
+    /// Downline members whose outcomes are comparable (the next three count among them).
+    #[serde(default)]
+    pub downline_comparable: u64,
     /// Downline members who quit.
     pub downline_quit: u64,
     /// Downline members with net < 0.
@@ -137,6 +140,7 @@ impl Tally {
             recruits_sq: 0,
             customers: 0,
             downline_size: 0,
+            downline_comparable: 0,
             downline_quit: 0,
             downline_lost: 0,
             downline_profited: 0,
@@ -182,6 +186,7 @@ impl Tally {
         self.recruits_sq += u128::from(p.recruits) * u128::from(p.recruits);
         self.customers += p.customers;
         self.downline_size += c.downline_size;
+        self.downline_comparable += c.downline_comparable;
         self.downline_quit += c.downline_quit;
         self.downline_lost += c.downline_lost;
         self.downline_profited += c.downline_profited;
@@ -231,6 +236,7 @@ impl Tally {
         self.recruits_sq += o.recruits_sq;
         self.customers += o.customers;
         self.downline_size += o.downline_size;
+        self.downline_comparable += o.downline_comparable;
         self.downline_quit += o.downline_quit;
         self.downline_lost += o.downline_lost;
         self.downline_profited += o.downline_profited;
@@ -300,6 +306,7 @@ mod tests {
                 customers: 1,
             },
             downline_size: 0,
+            downline_comparable: 0,
             downline_quit: 0,
             downline_lost: 0,
             downline_profited: 0,
@@ -332,6 +339,7 @@ mod tests {
         ];
         // Give every counter something to add, so that a field merge forgets shows up.
         cs[1].downline_size = 6;
+        cs[1].downline_comparable = 4;
         cs[1].downline_quit = 3;
         cs[1].downline_lost = 2;
         cs[1].downline_profited = 1;

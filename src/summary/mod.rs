@@ -110,11 +110,17 @@ pub struct ReasonCount {
 pub struct DownlineOutcomes {
     /// People simulated in all downlines.
     pub members: u64,
-    /// Share who quit before the horizon.
+    /// Recruits whose outcomes are comparable (issue 12): every level they are paid on was
+    /// simulated, and they joined early enough to work the whole window before the horizon.
+    /// The shares below are over these people.
+    pub comparable: u64,
+    /// Months of tenure the comparable recruits' outcomes are measured over (half the horizon).
+    pub window_months: u32,
+    /// Share of the comparable recruits who quit within their window.
     pub quit_share: f64,
-    /// Share whose cumulative net was below zero.
+    /// Share whose cumulative net at the end of their window (or on quitting) was below zero.
     pub lost_money_share: f64,
-    /// Share whose cumulative net was above zero.
+    /// Share whose cumulative net at the end of their window (or on quitting) was above zero.
     pub profited_share: f64,
 }
 

@@ -103,12 +103,13 @@ impl Summary {
             "  Recruiting        {:.2} direct recruits, {:.2} people in the downline, {:.2} customers (means)",
             self.recruits_mean, self.downline_size_mean, self.customers_mean
         );
-        if self.downline.members > 0 {
+        if self.downline.comparable > 0 {
             let d = &self.downline;
             let _ = writeln!(
                 s,
-                "  Their recruits    {} people: {} quit, {} lost money, {} profited",
-                group(d.members as f64, 0),
+                "  Their recruits    {} people over their first {} months (joined in time, all paid levels simulated): {} quit, {} lost money, {} profited",
+                group(d.comparable as f64, 0),
+                d.window_months,
                 pct(d.quit_share),
                 pct(d.lost_money_share),
                 pct(d.profited_share)

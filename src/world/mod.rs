@@ -259,7 +259,14 @@ impl World {
         let mut live: Vec<Member> = (0..s.founders as u32)
             .map(|id| {
                 let kind = self.model.kind_of(key_of(id), None); // H2: founders draw from the shares
-                new_member(id, NO_SPONSOR, 0, kind, &draw_traits(id, kind, &mut traits), 0.0)
+                new_member(
+                    id,
+                    NO_SPONSOR,
+                    0,
+                    kind,
+                    &draw_traits(id, kind, &mut traits),
+                    0.0,
+                )
             })
             .collect();
         // Members who quit, in the batches they were moved out of `live` in.
@@ -287,6 +294,11 @@ impl World {
         let mut gone_in_live = 0usize;
         let mut up: Vec<u32> = Vec::new();
         let mut pay_scratch = comp::PayScratch::default();
+        // Sponsors who support (issue 12, H3): per slot, the recruits supported this month
+        // and the hours given (docs/model.md, "Sponsors who support").
+        let support = self.model.support_on() && !LEAN;
+        let mut supported: Vec<u32> = Vec::new();
+        let mut support_given: Vec<f64> = Vec::new();
 
         for t in 0..self.months {
             // Cancellation (workshop page, Ctrl-C): checked once a month.
@@ -298,6 +310,32 @@ impl World {
             draws.clear();
             draws.resize(n, MonthDraws::default());
 
+            // 0. Who each sponsor supports this month (sequential, member order: integer
+            //    counts, so the order does not matter anyway).
+            supported.clear();
+            supported.resize(if support { n } else { 0 }, 0);
+            support_given.clear();
+            support_given.resize(if support { n } else { 0 }, 0.0);
+            if support {
+                for m in &live {
+                    if m.quit_month != STILL_ACTIVE || m.sponsor == NO_SPONSOR {
+                        continue;
+                    }
+                    let s = slot_of[m.sponsor as usize];
+                    if s != GONE && self.model.supports(&m.state) {
+                        supported[s as usize] += 1;
+                    }
+                }
+                // The hours each sponsor gives, from this month's effort before prospecting.
+                for ((m, count), given) in live.iter().zip(&supported).zip(&mut support_given) {
+                    if *count > 0 {
+                        let d = derived_of(&traits, m.id, m.kind);
+                        let support_hours = d.support_hours() * m.state.effort_now(&d);
+                        *given = support_hours;
+                    }
+                }
+            }
+
             // 1. Prospect (parallel); each chunk also sums its fresh refusals' mean.
             parts.clear();
             parts.resize(n, (0.0, 0.0));
@@ -305,12 +343,22 @@ impl World {
                 .par_chunks_mut(CHUNK)
                 .zip(draws.par_chunks_mut(CHUNK))
                 .zip(parts.par_chunks_mut(CHUNK))
-                .map(|((members, out), ps)| {
+                .enumerate()
+                .map(|(c, ((members, out), ps))| {
                     let mut refusals = 0.0;
-                    for ((m, o), p) in members.iter_mut().zip(out.iter_mut()).zip(ps.iter_mut()) {
+                    let first = c * CHUNK;
+                    for (j, ((m, o), p)) in members
+                        .iter_mut()
+                        .zip(out.iter_mut())
+                        .zip(ps.iter_mut())
+                        .enumerate()
+                    {
                         if m.quit_month != STILL_ACTIVE {
                             continue;
                         }
+                        // Support given comes out of the time budget before prospecting
+                        // (empty when no one supports).
+                        let support_hours = support_given.get(first + j).copied().unwrap_or(0.0);
                         let d = derived_of(&traits, m.id, m.kind);
                         let mut st = Streams::for_month(
                             key_of(m.id),
@@ -320,9 +368,12 @@ impl World {
                             rejections_matter,
                             StreamUse::PROSPECT,
                         );
-                        *o = m
-                            .state
-                            .prospect::<LEAN, MARKETS>(&d, &mut st, fresh_share, 0.0);
+                        *o = m.state.prospect::<LEAN, MARKETS>(
+                            &d,
+                            &mut st,
+                            fresh_share,
+                            support_hours,
+                        );
                         // Step 4's first half: last month's customers churn.
                         m.state.churn_customers::<LEAN>(&d, &mut st);
                         *p = d.volume_parts();
@@ -445,6 +496,20 @@ impl World {
                             rejections_matter,
                             StreamUse::SETTLE,
                         );
+                        if support {
+                            // Orphans (sponsor gone) and those the policy skips get none.
+                            let s = if m.sponsor == NO_SPONSOR {
+                                GONE
+                            } else {
+                                slot_of[m.sponsor as usize]
+                            };
+                            let hours = if s != GONE && self.model.supports(&m.state) {
+                                support_given[s as usize] / f64::from(supported[s as usize])
+                            } else {
+                                0.0
+                            };
+                            m.state.receive_support(hours);
+                        }
                         let net_before = m.state.money.net();
                         let tau = t - u32::from(m.start_month);
                         let settled = m.state.settle::<LEAN, ECON, MOTIV, MARKETS>(
@@ -527,7 +592,7 @@ impl World {
         }
         // Free the working arrays before gathering everyone, the moment memory peaks.
         drop((traits, slot_of, ancestor, draws, volume, income, parts));
-        drop((up, pay_scratch, quit_flags, ranks));
+        drop((up, pay_scratch, quit_flags, ranks, supported, support_given));
         // One exact allocation; each batch is freed as soon as it is moved.
         let mut members = Vec::with_capacity(participants as usize);
         for batch in done {

@@ -255,3 +255,43 @@ fn warm_market_company_is_deterministic_and_records_awkward_quits() {
         .iter()
         .any(|m| m.end() == crate::outcome::EndReason::AwkwardWithFriends));
 }
+
+/// Sponsors who support (issue 12, H3): support lowers the share of recruits who drift away
+/// unsupported (paired by replicate); a neutral effect changes nothing.
+#[test]
+fn sponsors_support_keeps_recruits_and_a_neutral_effect_changes_nothing() {
+    let base = "name='s'\nkind='company'\n[company]\nfounders=50\nyears=2\nreplicates=1\n\
+        [market]\nsize=1000000000\n[prospecting]\ncontacts_per_month=1\njoin_probability=0.1\n\
+        [downline]\nneglect_dropout=0.2\n";
+    let unsupported_share = |w: &World, r: u64| {
+        let c = w.simulate(r);
+        let recruits: Vec<_> = c
+            .members
+            .iter()
+            .filter(|m| m.sponsor != super::NO_SPONSOR)
+            .collect();
+        let gone = recruits
+            .iter()
+            .filter(|m| m.end() == crate::outcome::EndReason::Unsupported)
+            .count();
+        gone as f64 / recruits.len() as f64
+    };
+    let off = world(base);
+    let on = world(&format!(
+        "{base}[support]\npolicy='even'\nhours_per_month=4\neffect=1\n"
+    ));
+    let diffs: Vec<f64> = (0..30)
+        .map(|r| unsupported_share(&on, r) - unsupported_share(&off, r))
+        .collect();
+    let (d, se) = mean_se(&diffs);
+    assert!(
+        d < -4.0 * se,
+        "support should lower unsupported quits: {d} (se {se})"
+    );
+    let neutral = world(&format!(
+        "{base}[support]\npolicy='active'\nhours_per_month=4\neffect=0\n"
+    ));
+    let (a, b) = (off.simulate(3), neutral.simulate(3));
+    assert_eq!(a.months, b.months);
+    assert_eq!(a.person_months, b.person_months);
+}

@@ -372,7 +372,9 @@ fn run_refuses_to_replace_a_folder_it_did_not_write_or_one_holding_its_scenario(
             "run",
             &scenario("typical"),
             "--careers",
-            "100000000",
+            // Far more than 30 s of work (so a refusal after starting would time out), and
+            // under --max-work now that issue 12 simulates every paid level (depth 4).
+            "50000000",
             "--quiet",
         ])
         .arg("--out")
@@ -392,7 +394,7 @@ fn run_refuses_to_replace_a_folder_it_did_not_write_or_one_holding_its_scenario(
     let assert = Command::new(binary())
         .arg("run")
         .arg(&inside)
-        .args(["--careers", "100000000", "--quiet", "--out"])
+        .args(["--careers", "50000000", "--quiet", "--out"])
         .arg(&out)
         .timeout(Duration::from_secs(30))
         .assert()

@@ -168,6 +168,12 @@ pub const PITFALLS: &[Pitfall] = &[
         title: "Unsupported recruits",
         plain: "Recruits nobody supports drift away.",
     },
+    // Issue 12 (H3): sponsors who support.
+    Pitfall {
+        section: "support",
+        title: "Sponsoring and forgetting",
+        plain: "Hours a sponsor spends helping recruits keep them; the scenario's support.policy says who gets them.",
+    },
     Pitfall {
         section: "attrition",
         title: "Life happens",

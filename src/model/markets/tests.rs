@@ -49,7 +49,7 @@ fn assert_larger(
 /// taken each month; the customers base starts at `customers`.
 fn months_of(m: &Model, months: u32, customers: u32, hours_elsewhere: f64) -> Vec<MonthDraws> {
     let key = career_key(3, 0);
-    let d = m.derived_for(key, None);
+    let d = m.derived_for(key, 0, None);
     let mut s = Streams::new(key, &d, m.rejections_matter);
     let mut st = PersonState::for_recruit(&d, 0.0);
     st.customers = customers;
@@ -180,7 +180,7 @@ fn with_no_cold_market_no_one_makes_more_than_w_contacts() {
         ));
         for person in 0..50u64 {
             let key = career_key(11, person);
-            let d = m.derived_for(key, None);
+            let d = m.derived_for(key, 0, None);
             let mut s = Streams::new(key, &d, m.rejections_matter);
             let mut st = PersonState::for_recruit(&d, 0.0);
             let mut made = 0.0;
@@ -208,13 +208,13 @@ fn with_no_cold_market_no_one_makes_more_than_w_contacts() {
 #[test]
 fn a_recruits_warm_list_overlaps_the_sponsors() {
     let m = model("name='x'\n[warm]\npeople_known=100\noverlap_with_sponsor=0.4\n");
-    let d = m.derived_for(0, None);
+    let d = m.derived_for(0, 0, None);
     assert_eq!(PersonState::for_recruit(&d, 0.0).warm_left(), 100);
     assert_eq!(PersonState::for_recruit(&d, 1.0).warm_left(), 60);
     assert_eq!(PersonState::for_recruit(&d, 0.5).warm_left(), 80);
     let none = model("name='x'\n[warm]\npeople_known=100\n");
     assert_eq!(
-        PersonState::for_recruit(&none.derived_for(0, None), 1.0).warm_left(),
+        PersonState::for_recruit(&none.derived_for(0, 0, None), 1.0).warm_left(),
         100
     );
 }
