@@ -375,7 +375,7 @@ impl Model {
             index,
             person: PersonOutcome {
                 end,
-                months_active: root.state.months_active,
+                months_active: root.state.months_active.into(),
                 quit_month,
                 money: root.state.money,
                 recruits: root.state.recruits,
@@ -437,7 +437,7 @@ impl Model {
             index,
             person: PersonOutcome {
                 end,
-                months_active: state.months_active,
+                months_active: state.months_active.into(),
                 quit_month,
                 money: state.money,
                 recruits: state.recruits,

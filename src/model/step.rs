@@ -162,9 +162,10 @@ pub struct PersonState {
     pub recruits: u64,
     /// Active retail customers (at most [`MAX_CUSTOMERS`], so 32 bits are enough).
     pub(super) customers: u32,
-    low_effort_streak: u32,
+    /// Months (at most `MAX_MONTHS` = 600) fit in 16 bits; the state stays at 112 bytes.
+    low_effort_streak: u16,
     /// Months worked so far.
-    pub months_active: u32,
+    pub months_active: u16,
     // Issue 12 (H1, `markets.rs`): the warm market. 32 bits: at most 100,000 people known.
     /// People known (the warm market).
     pub(super) warm_known: u32,
@@ -444,7 +445,7 @@ impl PersonState {
         self.months_active += 1;
         let money_quit = ECON && self.money.net() < -d.loss_tolerance;
         let motivation_quit = self.motivation < d.quit_below;
-        let inactive_quit = self.low_effort_streak >= inactive_months;
+        let inactive_quit = u32::from(self.low_effort_streak) >= inactive_months;
         // One well-predicted branch in the common month where nothing ends the career;
         // the order below is the documented precedence of quit reasons.
         if money_quit | motivation_quit | inactive_quit | neglect_hit | life_hit {
@@ -488,7 +489,8 @@ mod tests {
     #[test]
     fn state_is_compact_enough_for_a_company_of_millions() {
         // docs/company.md promises about 100 bytes per participant ever joined; issue 12's
-        // warm market (people known, left, and the awkwardness drain) added 8.
+        // warm market (people known, left, and the awkwardness drain) and the support received
+        // added 8 (month counts became 16-bit to make room).
         assert!(std::mem::size_of::<PersonState>() <= 112);
     }
 }

@@ -91,7 +91,7 @@ pub struct Member {
     /// Highest rank reached in any month (0 = none; ranks are 1-based).
     pub best_rank: u8,
     /// Kind of participant (index in `Kind::ALL`; 0 without kinds). It fills a byte of what
-    /// was padding, so the record stays 136 bytes.
+    /// was padding, so the record stays 144 bytes (136 before issue 12).
     pub kind: u8,
 }
 
