@@ -4,7 +4,7 @@
 //! still working this month and who acted last month, and a recruit is orphaned the month after
 //! their sponsor quits. Simulating each recruit's whole career at the moment they join
 //! (depth-first, the model before issue 12) cannot see either. So every month, as in the
-//! company world (`crate::world`), everyone in the career's tree runs the one monthly step
+//! company world (the `world` module), everyone in the career's tree runs the one monthly step
 //! of [`super::step`] in phases:
 //!
 //! 1. **Who can be supported**: each sponsor counts the recruits still working whom their policy
