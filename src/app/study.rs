@@ -308,21 +308,29 @@ fn run_company_study(study: &CompanyStudy, flags: &StudyFlags, inputs: &[PathBuf
         })
         .map_err(|e| explain_interruption(e, &what, &[]))?;
     let report = study.report(&figs, flags.charts.chart_set().as_ref())?;
+    commit_study(&ctx, out, &report.files, &report.text, &what)
+}
+
+/// The end of every study's pipeline: write the files in one commit (nothing half-written on a
+/// signal), then print the report and where it went.
+fn commit_study(
+    ctx: &RunContext,
+    out: OutputDir,
+    files: &[(String, Vec<u8>)],
+    text: &str,
+    what: &str,
+) -> Result<()> {
     write_staged(
         &out,
-        report.files.iter().map(|(n, b)| (n.as_str(), b.as_slice())),
+        files.iter().map(|(n, b)| (n.as_str(), b.as_slice())),
         ctx.cancel,
     )
-    .map_err(|e| explain_interruption(e, &what, &[]))?;
+    .map_err(|e| explain_interruption(e, what, &[]))?;
     pause_point("commit");
-    ctx.stop_if_signalled(&what, &[])?;
+    ctx.stop_if_signalled(what, &[])?;
     let dir = out.commit()?;
     if !ctx.quiet {
-        print_out(&format!(
-            "{}  Results in {}\n\n",
-            report.text,
-            display_path(&dir)
-        ))?;
+        print_out(&format!("{text}  Results in {}\n\n", display_path(&dir)))?;
     }
     Ok(())
 }
@@ -350,21 +358,5 @@ fn run_study(study: &dyn Study, flags: &StudyFlags, inputs: &[PathBuf]) -> Resul
         &simulated.stopped,
         flags.charts.chart_set().as_ref(),
     )?;
-    write_staged(
-        &out,
-        report.files.iter().map(|(n, b)| (n.as_str(), b.as_slice())),
-        ctx.cancel,
-    )
-    .map_err(|e| explain_interruption(e, &what, &[]))?;
-    pause_point("commit");
-    ctx.stop_if_signalled(&what, &[])?;
-    let dir = out.commit()?;
-    if !ctx.quiet {
-        print_out(&format!(
-            "{}  Results in {}\n\n",
-            report.text,
-            display_path(&dir)
-        ))?;
-    }
-    Ok(())
+    commit_study(&ctx, out, &report.files, &report.text, &what)
 }
