@@ -51,9 +51,11 @@ pub const HEADLINE: &[Metric] = &[
 /// expected downline over the horizon in an infinite market (the followed-career estimate of
 /// [`crate::model::estimate::expected_work`] with the founders as the careers and the whole
 /// tree as the depth), capped by what the market allows: `min(market.size,
-/// company.max_participants)` participants, each working at most one expected career over the
-/// whole horizon (the same estimate for one person without a downline). Saturation only lowers
-/// the work, and late joiners work less than a whole horizon, so the estimate errs high.
+/// company.max_participants)` participants, each working at most the
+/// whole horizon. Saturation only lowers the work, and late joiners work less than a whole
+/// horizon, so the estimate errs high. (The bound is the horizon itself, not one expected
+/// career: the followed-career estimate of a "career" includes the downline simulated below
+/// it, every paid level, which would count each participant's recruits twice.)
 pub fn expected_work(s: &Scenario) -> f64 {
     use crate::model::estimate::expected_work as careers_work;
     let Some(c) = &s.company else {
@@ -63,11 +65,7 @@ pub fn expected_work(s: &Scenario) -> f64 {
     tree.careers = c.founders;
     tree.depth = s.months;
     let unbounded = careers_work(&tree).person_months;
-    let mut one = s.clone();
-    one.careers = 1;
-    one.depth = 0;
-    let lifetime = careers_work(&one).person_months_per_career;
-    let bound = c.market_size.min(c.max_participants) as f64 * lifetime;
+    let bound = c.market_size.min(c.max_participants) as f64 * f64::from(s.months);
     c.replicates as f64 * unbounded.min(bound)
 }
 
@@ -79,8 +77,8 @@ pub fn check_work(variants: &[Scenario], max_work: f64) -> Result<()> {
         let c = first.company.as_ref().expect("company variants");
         bail!(
             "{}: {} variant(s) x {} companies are expected to simulate about {:.2e} person-months \
-             in all (each company: the founders' expected downline over {} months, capped by a \
-             market of {} people each working one expected career), above the limit of {:.2e} (--max-work). Lower it with --set \
+             in all (each company: the founders' expected downline over {} months, capped by {} \
+             participants each working at most the whole horizon), above the limit of {:.2e} (--max-work). Lower it with --set \
              market.size=..., --set company.replicates=... or --set company.years=..., or raise the \
              limit with --max-work {:.0e} if you mean it",
             first.file,
@@ -88,7 +86,7 @@ pub fn check_work(variants: &[Scenario], max_work: f64) -> Result<()> {
             c.replicates,
             total,
             first.months,
-            c.market_size,
+            c.market_size.min(c.max_participants),
             max_work,
             (total * 1.5).max(1.0)
         );

@@ -34,3 +34,26 @@ fn work_of_a_recruiting_company_is_not_underestimated() {
     assert!(done > 0.0);
     assert!(expected_work(&s) >= done, "{} < {done}", expected_work(&s));
 }
+
+/// A company capped at `max_participants` is estimated within its cap: at most that many
+/// people, each working the whole horizon (the shipped company grown to 10 million, README).
+#[test]
+fn work_of_a_capped_company_is_bounded_by_its_cap() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/company-typical.toml"
+    ))
+    .unwrap();
+    let s = crate::scenario::parse(
+        &text,
+        "company-typical.toml",
+        &[
+            crate::scenario::Override::parse("market.size=125000000").unwrap(),
+            crate::scenario::Override::parse("company.replicates=1").unwrap(),
+            crate::scenario::Override::parse("company.max_participants=10000000").unwrap(),
+        ],
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let w = expected_work(&s);
+    assert!(w <= 1e7 * f64::from(s.months), "{w:e}");
+}
