@@ -153,8 +153,11 @@ pub struct PersonState {
     pub(super) motivation: f64,
     /// (1 - decay)^tau, carried instead of recomputing a power every month.
     pub(super) decay_pow: f64,
-    rejection_drain: f64,
-    goal_drain: f64,
+    /// Motivation drained so far by rejection and by unmet goals: only compared with each other
+    /// (and the awkwardness drain) to name the quit reason, so single precision is enough, and
+    /// it keeps a company member at 136 bytes (docs/company.md, memory).
+    rejection_drain: f32,
+    goal_drain: f32,
     pub(super) rejections_so_far: u64,
     /// Retail customers won so far.
     pub customers_won: u64,
@@ -162,7 +165,7 @@ pub struct PersonState {
     pub recruits: u64,
     /// Active retail customers (at most [`MAX_CUSTOMERS`], so 32 bits are enough).
     pub(super) customers: u32,
-    /// Months (at most `MAX_MONTHS` = 600) fit in 16 bits; the state stays at 112 bytes.
+    /// Months (at most `MAX_MONTHS` = 600) fit in 16 bits; with the single-precision drains below the state stays at 104 bytes.
     low_effort_streak: u16,
     /// Months worked so far.
     pub months_active: u16,
@@ -172,7 +175,7 @@ pub struct PersonState {
     /// People known not yet approached.
     pub(super) warm_left: u32,
     /// Motivation drained so far by warm "no"s; only compared with the other drains to name
-    /// the quit reason, so single precision is enough (and keeps the state at 112 bytes).
+    /// the quit reason, so single precision is enough (and keeps the state at 104 bytes).
     awkward_drain: f32,
     /// Support hours received from the sponsor this month (issue 12, "Sponsors who support"):
     /// set by the driver before [`PersonState::settle`], 0 when unsupported or orphaned. An
@@ -414,7 +417,7 @@ impl PersonState {
             if draws.rejections > 0 && d.sting > 0.0 {
                 let before = motivation;
                 motivation *= (1.0 - d.sting).powf(draws.rejections as f64);
-                self.rejection_drain += before - motivation;
+                self.rejection_drain += (before - motivation) as f32;
             }
             // Issue 12 (H1): each "no" from a friend or relative is awkward.
             if MARKETS && draws.warm_rejections > 0 && d.markets.awkwardness() > 0.0 {
@@ -426,7 +429,7 @@ impl PersonState {
                 let shortfall = (1.0 - gross / d.expected_income).max(0.0);
                 let before = motivation;
                 motivation *= 1.0 - d.disillusionment * shortfall;
-                self.goal_drain += before - motivation;
+                self.goal_drain += (before - motivation) as f32;
             }
             self.motivation = motivation;
         }
@@ -452,7 +455,7 @@ impl PersonState {
             out.quit = Some(if money_quit {
                 EndReason::FinancialLoss
             } else if motivation_quit {
-                let awkward = f64::from(self.awkward_drain);
+                let awkward = self.awkward_drain;
                 if MARKETS && awkward > self.rejection_drain && awkward > self.goal_drain {
                     EndReason::AwkwardWithFriends
                 } else if self.rejection_drain > self.goal_drain {
@@ -489,8 +492,8 @@ mod tests {
     #[test]
     fn state_is_compact_enough_for_a_company_of_millions() {
         // docs/company.md promises about 100 bytes per participant ever joined; issue 12's
-        // warm market (people known, left, and the awkwardness drain) and the support received
-        // added 8 (month counts became 16-bit to make room).
-        assert!(std::mem::size_of::<PersonState>() <= 112);
+        // warm market (people known, left, the awkwardness drain) and the support received fit
+        // in the same 104 bytes: 16-bit month counts and single-precision drains made room.
+        assert!(std::mem::size_of::<PersonState>() <= 104);
     }
 }

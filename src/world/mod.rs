@@ -24,7 +24,7 @@
 //! depend on thread count, and replicates (independent companies) do not depend on which
 //! shard ran them.
 //!
-//! **Memory.** A participant costs one [`Member`] (144 bytes; 136 before issue 12 added the warm market to the person state), 8 bytes of tree links and 8
+//! **Memory.** A participant costs one [`Member`] (136 bytes: issue 12 added the warm list, support and kind and kept it there with 16-bit month counts and single-precision drains), 8 bytes of tree links and 8
 //! bytes per drawn trait; 10 million participants of `company-typical.toml` peaked at 1.87 GB. Quitters move out of the member list
 //! in batches (when a quarter of it has quit), so the parallel phases sweep active members,
 //! not everyone ever joined.
@@ -91,7 +91,7 @@ pub struct Member {
     /// Highest rank reached in any month (0 = none; ranks are 1-based).
     pub best_rank: u8,
     /// Kind of participant (index in `Kind::ALL`; 0 without kinds). It fills a byte of what
-    /// was padding, so the record stays 144 bytes (136 before issue 12).
+    /// was padding, so the record stays 136 bytes.
     pub kind: u8,
 }
 
@@ -536,7 +536,7 @@ impl World {
                 .sum();
 
             // 6. Bookkeeping: who quit, who joins, the month's counts. Only the quitters'
-            // records are read (the flags are a byte per member, the records 144).
+            // records are read (the flags are a byte per member, the records 136).
             let mut quits = 0u64;
             for (slot, _) in quit_flags.iter().enumerate().filter(|(_, q)| **q) {
                 let m = &live[slot];
