@@ -28,6 +28,15 @@ impl Summary {
             pct(self.active_losing_share)
         );
         let _ = writeln!(s, "  How careers ended");
+        // One column wide enough for the longest label of any reason (not only those shown), so
+        // the bars line up and the layout does not change between runs.
+        let width = EndReason::ALL
+            .iter()
+            .map(|r| r.label().chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(20)
+            + 2;
         for rc in &self.quit_reason_counts {
             let reason = EndReason::ALL
                 .iter()
@@ -35,7 +44,7 @@ impl Summary {
                 .map(|r| r.label())
                 .unwrap_or("?");
             let bar = "#".repeat((rc.share * 40.0).round() as usize);
-            let _ = writeln!(s, "    {:<22}{:>7}  {}", reason, pct(rc.share), bar);
+            let _ = writeln!(s, "    {reason:<width$}{:>7}  {bar}", pct(rc.share));
         }
         let milestones: Vec<String> = SURVIVAL_MILESTONES
             .iter()

@@ -135,7 +135,7 @@ pub fn render(
             "{}: who gets the commissions (year {})",
             s.name, c.disclosure_year
         ),
-        foot,
+        foot.clone(),
     )
     .with_subtitle("share of all commissions paid to the bottom x% of that year's participants");
     out.extend(chart_files(
@@ -153,6 +153,32 @@ pub fn render(
         },
         &text,
     )?);
+
+    // 4. How careers ended (when the summaries carry the counts).
+    let reasons = super::report::end_reason_shares(reps);
+    if !reasons.is_empty() {
+        let data = charts::GroupedShares {
+            categories: reasons
+                .iter()
+                .map(|(r, _, _)| r.label().to_string())
+                .collect(),
+            series: vec![charts::ShareSeries {
+                label: s.name.clone(),
+                shares: reasons
+                    .iter()
+                    .map(|(_, a, _)| a.mean.clamp(0.0, 1.0))
+                    .collect(),
+            }],
+        };
+        let text = ChartText::new(format!("{}: how careers ended", s.name), foot)
+            .with_subtitle("everyone who ever joined, mean across companies");
+        out.extend(chart_files(
+            set,
+            "company-quit-reasons.svg",
+            |t, z, f| charts::quit_reasons(t, z, f, &data),
+            &text,
+        )?);
+    }
     Ok(out
         .into_iter()
         .filter(|(name, _)| chart_file_wanted(set, name))

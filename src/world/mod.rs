@@ -31,6 +31,7 @@
 
 pub mod charts;
 pub mod comp;
+pub mod end_reasons;
 pub mod html;
 pub mod kinds;
 pub mod output;

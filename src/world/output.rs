@@ -230,6 +230,7 @@ pub fn render(s: &Scenario, reps: &[ReplicateSummary]) -> Vec<(&'static str, Str
         ("summary.txt", text_summary(s, reps)),
     ];
     files.extend(super::kinds::kinds_csv(reps)); // H2: by kind, when the scenario has kinds
+    files.extend(super::end_reasons::end_reasons_csv(reps));
     files
 }
 
@@ -522,6 +523,7 @@ pub fn text_summary(s: &Scenario, reps: &[ReplicateSummary]) -> String {
         };
         let _ = writeln!(o, "    {label:<10} {}", pct(across(&present)));
     }
+    o.push_str(&super::end_reasons::end_reasons_text(reps));
     o.push_str(&super::kinds::kinds_text(reps)); // H2: product value and kinds
     if reps.iter().any(|r| r.capped) {
         let _ = writeln!(

@@ -11,6 +11,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Company, MonthCounts};
+use crate::outcome::EndReason;
 use crate::scenario::CompanySettings;
 use crate::stats::disclosure::{gross_band, net_band, GROSS_BANDS, NET_BANDS};
 use crate::stats::sketch::to_cents;
@@ -103,6 +104,11 @@ pub struct ReplicateSummary {
     /// reports show net including the value of what was bought.
     #[serde(default)]
     pub product_valued: bool,
+    /// How every participant's career ended (or stands at the horizon), counted per
+    /// [`EndReason::ALL`] entry, in that order: quit reasons and the two still-active outcomes.
+    /// Empty in shard files written before it existed.
+    #[serde(default)]
+    pub end_reasons: Vec<u64>,
 }
 
 impl ReplicateSummary {
@@ -124,8 +130,61 @@ impl ReplicateSummary {
                 Vec::new()
             },
             product_valued: company.product_values.iter().any(|v| *v > 0.0),
+            end_reasons: end_reasons(company),
         }
     }
+}
+
+/// How careers ended across replicate companies: for each reason of [`EndReason::ALL`], its
+/// share of everyone who ever joined and, for quit reasons, its share of those who quit, each
+/// as a mean with its interval across companies. Empty when the summaries carry no counts (shard
+/// files written before they existed). Companies with nobody (or no quitter) are left out of
+/// the corresponding figure rather than counted as 0.
+pub fn end_reason_shares(reps: &[ReplicateSummary]) -> Vec<(EndReason, Across, Option<Across>)> {
+    if reps.is_empty() || reps.iter().any(|r| r.end_reasons.len() != EndReason::COUNT) {
+        return Vec::new();
+    }
+    let quits_of = |r: &ReplicateSummary| -> u64 {
+        EndReason::ALL
+            .iter()
+            .zip(&r.end_reasons)
+            .filter(|(e, _)| e.is_quit())
+            .map(|(_, n)| n)
+            .sum()
+    };
+    EndReason::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, reason)| {
+            let of_all: Vec<f64> = reps
+                .iter()
+                .filter_map(|r| {
+                    let n: u64 = r.end_reasons.iter().sum();
+                    (n > 0).then(|| r.end_reasons[i] as f64 / n as f64)
+                })
+                .collect();
+            let of_quits: Vec<f64> = reps
+                .iter()
+                .filter_map(|r| {
+                    let q = quits_of(r);
+                    (q > 0).then(|| r.end_reasons[i] as f64 / q as f64)
+                })
+                .collect();
+            let quit_share = (reason.is_quit() && !of_quits.is_empty()).then(|| across(&of_quits));
+            (*reason, across(&of_all), quit_share)
+        })
+        .collect()
+}
+
+/// Participants per end reason, in [`EndReason::ALL`] order.
+fn end_reasons(company: &Company) -> Vec<u64> {
+    let mut counts = vec![0; EndReason::COUNT];
+    for m in &company.members {
+        if let Some(i) = EndReason::ALL.iter().position(|r| *r == m.end()) {
+            counts[i] += 1;
+        }
+    }
+    counts
 }
 
 fn group_figures(

@@ -39,11 +39,13 @@ fn a_company_scenario_writes_the_company_files() {
         "company_disclosure.csv",
         "company_concentration.csv",
         "company_replicates.csv",
+        "company_end_reasons.csv",
         "summary.txt",
         "report.html",
         "company-over-time.png",
         "company-cohorts.svg",
         "company-lorenz.svg",
+        "company-quit-reasons.svg",
     ] {
         assert!(folder.join(name).is_file(), "{name} missing");
     }
@@ -222,4 +224,34 @@ fn precision_is_refused_for_a_company_scenario() {
         "{stderr}"
     );
     assert!(!out.exists());
+}
+
+#[test]
+fn end_reasons_cover_everyone_and_every_quitter() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), SMALL);
+    let out = dir.path().join("out");
+    run(&file, &out, &["--no-charts"]).success();
+    let folder = out.join("tiny-company");
+    let csv = std::fs::read_to_string(folder.join("company_end_reasons.csv")).unwrap();
+    let (mut of_all, mut of_quitters) = (0.0, 0.0);
+    for line in csv.lines().skip(1) {
+        let cells: Vec<&str> = line.split(',').collect();
+        assert_eq!(cells.len(), 7, "{line}");
+        of_all += cells[1].parse::<f64>().unwrap();
+        if !cells[4].is_empty() {
+            of_quitters += cells[4].parse::<f64>().unwrap();
+        }
+    }
+    // Each company's shares sum to one, so do their means (up to the printed 6 decimals).
+    assert!(
+        (of_all - 1.0).abs() < 1e-5,
+        "shares of everyone sum to {of_all}"
+    );
+    assert!(
+        (of_quitters - 1.0).abs() < 1e-5,
+        "shares of quitters sum to {of_quitters}"
+    );
+    let summary = std::fs::read_to_string(folder.join("summary.txt")).unwrap();
+    assert!(summary.contains("How careers ended"));
 }

@@ -124,7 +124,7 @@ fn a_company_scenarios_page_numbers_and_files_equal_run_for_the_same_settings_an
     assert_eq!(res["kind"], "company");
     assert_eq!(res["continued_from"], 1, "the refinement started again");
     assert_eq!(res["replicates"], 3);
-    assert_eq!(res["charts"].as_array().unwrap().len(), 3);
+    assert_eq!(res["charts"].as_array().unwrap().len(), 4);
 
     let (_out, folder) = run_company(&file, &["--set", "economics.monthly_expenses=70"]);
     let h = &res["headline"];
@@ -149,6 +149,8 @@ fn a_company_scenarios_page_numbers_and_files_equal_run_for_the_same_settings_an
         "summary.txt",
         "company-cohorts.svg",
         "company-lorenz.svg",
+        "company_end_reasons.csv",
+        "company-quit-reasons.svg",
     ] {
         let bytes = download(&server, &current, name);
         let want = std::fs::read(folder.join(name)).unwrap();

@@ -216,9 +216,9 @@ struct CatalogBody {
     /// The company world's own levers (shown, above the person levers, for a company).
     company_groups: Vec<LeverGroup>,
     /// Chart stems of a company scenario.
-    company_charts: [&'static str; 3],
+    company_charts: [&'static str; company::CHART_STEMS.len()],
     /// Table files of a company scenario.
-    company_tables: [&'static str; 7],
+    company_tables: [&'static str; company::TABLES.len()],
 }
 
 /// Careers of the first picture after a lever moves: enough for a failure rate within about

@@ -456,11 +456,16 @@ pub fn sketch_words(s: &Scenario) -> String {
 }
 
 /// Chart stems of a company run, in page order.
-pub const CHART_STEMS: [&str; 3] = ["company-over-time", "company-cohorts", "company-lorenz"];
+pub const CHART_STEMS: [&str; 4] = [
+    "company-over-time",
+    "company-cohorts",
+    "company-lorenz",
+    "company-quit-reasons",
+];
 
 /// The tables a company run writes (`world::output::render`), in its order; a test checks
 /// the list against it.
-pub const TABLES: [&str; 7] = [
+pub const TABLES: [&str; 8] = [
     "company_over_time.csv",
     "company_cohorts.csv",
     "company_ranks.csv",
@@ -468,6 +473,7 @@ pub const TABLES: [&str; 7] = [
     "company_concentration.csv",
     "company_replicates.csv",
     "summary.txt",
+    "company_end_reasons.csv",
 ];
 
 /// What one company run gives the page.

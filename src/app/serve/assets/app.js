@@ -390,6 +390,7 @@ const TAB_NAMES = {
   "company-over-time": "The company over time",
   "company-cohorts": "The later you join",
   "company-lorenz": "Who gets the commissions",
+  "company-quit-reasons": "How careers ended",
 };
 
 function tabName(stem, stems) {
