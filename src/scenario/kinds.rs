@@ -26,8 +26,21 @@ use super::*;
 
 /// The scenario table that holds the kinds.
 pub const SECTION: &str = "kinds";
-/// The `[kinds]` keys a `--set` override may name (a kind's own values are set in the file).
+/// The `[kinds]` table keys a `--set` override may name; a kind's own values are
+/// `kinds.<kind>.<section>.<key>` ([`is_kind_key`]).
 pub const OVERRIDE_KEYS: &[&str] = &["kinds.shares", "kinds.duplication", "kinds.followed"];
+
+/// True for `kinds.<kind>.<section>.<key>` where the rest is a per-person parameter a kind can
+/// set: the `--set` form of a `[kinds.<kind>]` section's key.
+pub fn is_kind_key(path: &str) -> bool {
+    let Some(rest) = path.strip_prefix("kinds.") else {
+        return false;
+    };
+    let Some((kind, key)) = rest.split_once('.') else {
+        return false;
+    };
+    Kind::from_name(kind).is_some() && ParamId::from_path(key).is_some()
+}
 
 /// A kind of participant. The discriminant is the kind's index in per-kind tables.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -259,9 +272,12 @@ impl Resolver<'_> {
             for (id, v) in k.defaults() {
                 p[*id as usize] = Param::Fixed(*v);
             }
-            if let Some(item) = table.and_then(|t| t.get(k.as_str())) {
+            let item = table.and_then(|t| t.get(k.as_str()));
+            if let Some(item) = item {
                 self.kind_values(k, item, &mut p)?;
             }
+            self.kind_overrides(k, &mut p)?;
+            self.kind_conversion_fits(k, item, &p)?;
             params[k as usize] = p;
         }
         Ok(Some(Kinds {
@@ -399,15 +415,66 @@ impl Resolver<'_> {
                 p[id as usize] = param;
             }
         }
+        Ok(())
+    }
+
+    /// `--set kinds.<kind>.<section>.<key>=value`: a per-person key of one kind, checked like
+    /// the same key in a `[kinds.<kind>]` section; applied after the file's values, in order,
+    /// so the last one naming a key wins (as for every other override).
+    fn kind_overrides(&self, k: Kind, p: &mut [Param]) -> Result<(), ScenarioError> {
+        let prefix = format!("kinds.{}.", k.as_str());
+        for o in self.overrides {
+            let Some(path) = o.path.strip_prefix(&prefix) else {
+                continue;
+            };
+            // check_override_keys has already refused anything that is not a per-person key.
+            let Some(id) = ParamId::from_path(path) else {
+                continue;
+            };
+            let found = Found {
+                value: Some(&o.value),
+                item: &Item::None,
+                origin: Origin::Override(o.text.clone()),
+            };
+            let param = self.param_found(id.spec(), &o.path, found)?;
+            if id == ParamId::ProductValue {
+                if let Param::Drawn(_) = param {
+                    return Err(self.err(
+                        Some(&o.path),
+                        Origin::Override(o.text.clone()),
+                        "must be a single number from 0 to 2".into(),
+                    ));
+                }
+            }
+            p[id as usize] = param;
+        }
+        Ok(())
+    }
+
+    /// A kind's join and customer chances must leave room for a "no".
+    fn kind_conversion_fits(
+        &self,
+        k: Kind,
+        item: Option<&Item>,
+        p: &[Param],
+    ) -> Result<(), ScenarioError> {
         let (pj, pc) = (
             &p[ParamId::JoinProbability as usize],
             &p[ParamId::CustomerProbability as usize],
         );
         if let (Param::Fixed(a), Param::Fixed(b)) = (pj, pc) {
             if a + b > 1.0 + 1e-12 {
+                let at = format!("kinds.{}", k.as_str());
+                let origin = self
+                    .overrides
+                    .iter()
+                    .rev()
+                    .find(|o| o.path.starts_with(&format!("{at}.")))
+                    .map(|o| Origin::Override(o.text.clone()))
+                    .unwrap_or_else(|| self.span_origin(item.and_then(Item::span)));
                 return Err(self.err(
                     Some(&at),
-                    origin_of(item.span()),
+                    origin,
                     format!("for this kind join_probability + customer_probability = {} exceeds 1: a contact either joins, buys, or says no", a + b),
                 ));
             }
@@ -424,6 +491,58 @@ mod tests {
 
     fn err(text: &str) -> ScenarioError {
         parse(&format!("{HEAD}{text}"), "k.toml", &[]).unwrap_err()
+    }
+
+    #[test]
+    fn a_kinds_own_key_can_be_set_from_the_command_line() {
+        let text = format!("{HEAD}[kinds]\nshares = {{ buyer = 0.5, dabbler = 0.25, builder = 0.25 }}\n[kinds.dabbler]\nprospecting.contacts_per_month = 2\n");
+        let set = |o: &[&str]| {
+            let o: Vec<Override> = o.iter().map(|t| Override::parse(t).unwrap()).collect();
+            parse(&text, "k.toml", &o)
+        };
+        let s = set(&[
+            "kinds.dabbler.prospecting.contacts_per_month=6",
+            "kinds.builder.training.quality=0.9",
+            "kinds.builder.training.quality=0.7",
+        ])
+        .unwrap();
+        let k = s.kinds.as_ref().unwrap();
+        let get = |kind: Kind, id: ParamId| k.params[kind as usize][id as usize];
+        // The override beats the file's value; the last of two overrides wins.
+        assert!(
+            matches!(get(Kind::Dabbler, ParamId::ContactsPerMonth), Param::Fixed(v) if v == 6.0)
+        );
+        assert!(
+            matches!(get(Kind::Builder, ParamId::TrainingQuality), Param::Fixed(v) if v == 0.7)
+        );
+        // Other kinds keep the scenario's value.
+        for kind in [Kind::Buyer, Kind::Dabbler] {
+            assert!(
+                matches!(get(kind, ParamId::TrainingQuality), Param::Fixed(v) if v != 0.7),
+                "{kind:?} took the builder's value"
+            );
+        }
+        // Checked like the file's key: range, key name, kind name.
+        let e = set(&["kinds.builder.training.quality=1.5"])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("kinds.builder.training.quality"), "{e}");
+        assert!(e.contains("kinds.builder.training.quality=1.5"), "{e}");
+        let e = set(&["kinds.builder.training.qualty=0.5"])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("unknown key"), "{e}");
+        let e = set(&["kinds.boss.training.quality=0.5"])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("unknown key"), "{e}");
+        let e = set(&[
+            "kinds.builder.prospecting.join_probability=0.7",
+            "kinds.builder.prospecting.customer_probability=0.5",
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("exceeds 1"), "{e}");
     }
 
     #[test]

@@ -109,7 +109,10 @@ impl<'a> Resolver<'a> {
         }
         let known = known_keys();
         for o in self.overrides {
-            if !known.contains(&o.path.as_str()) && !o.path.starts_with("sources.") {
+            if !known.contains(&o.path.as_str())
+                && !o.path.starts_with("sources.")
+                && !super::kinds::is_kind_key(&o.path)
+            {
                 return Err(self.err(
                     Some(&o.path),
                     Origin::Override(o.text.clone()),
