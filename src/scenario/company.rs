@@ -75,6 +75,9 @@ pub struct CompanySettings {
     pub min_personal_volume: f64,
     /// Rank table, increasing in both threshold and rate; empty for a plain unilevel plan.
     pub ranks: Vec<Rank>,
+    /// The scenario's `economics.break_even_band`, copied here so a company's report can put
+    /// whole careers in the surveys' lost / broke even / profited bands.
+    pub break_even_band: f64,
 }
 
 impl Resolver<'_> {
@@ -187,6 +190,8 @@ impl Resolver<'_> {
             recontact_after_months,
             min_personal_volume,
             ranks,
+            // Set by the resolver once `economics.break_even_band` is read.
+            break_even_band: crate::outcome::BREAK_EVEN_BAND,
         }))
     }
 

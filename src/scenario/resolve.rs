@@ -536,6 +536,10 @@ impl<'a> Resolver<'a> {
                 ))
             }
         };
+        let company = company.map(|c| CompanySettings {
+            break_even_band,
+            ..c
+        });
         let params = ParamId::ALL
             .iter()
             .map(|id| self.param(*id))

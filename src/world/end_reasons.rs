@@ -1,5 +1,6 @@
-//! How careers ended in the company world: every participant's end reason (the pitfall that
-//! made them quit, or whether they were still in, profitable or not, at the horizon), as
+//! How careers ended in the company world: in money, as surveys ask (lost money, broke even,
+//! profited over the whole career), and in reasons: every participant's end reason (the pitfall
+//! that made them quit, or whether they were still in, profitable or not, at the horizon), as
 //! `company_end_reasons.csv`, lines of the terminal summary and a bar chart.
 //!
 //! Why it matters here as much as in followed careers: the coaches' pitfalls (rejection,
@@ -10,7 +11,7 @@
 
 use std::fmt::Write as _;
 
-use super::report::{end_reason_shares, Across, ReplicateSummary};
+use super::report::{across, end_reason_shares, Across, ReplicateSummary};
 
 /// Name of the table.
 pub const END_REASONS_FILE: &str = "company_end_reasons.csv";
@@ -48,6 +49,36 @@ pub fn end_reasons_csv(reps: &[ReplicateSummary]) -> Option<(&'static str, Strin
         out.push('\n');
     }
     Some((END_REASONS_FILE, out))
+}
+
+/// The summary's line of whole-career outcomes in the surveys' bands (empty without counts).
+pub fn outcome_bands_text(reps: &[ReplicateSummary], band: f64) -> String {
+    if reps.is_empty() || reps.iter().any(|r| r.outcome_bands.len() != 3) {
+        return String::new();
+    }
+    let share = |i: usize| {
+        let xs: Vec<f64> = reps
+            .iter()
+            .filter_map(|r| {
+                let n: u64 = r.outcome_bands.iter().sum();
+                (n > 0).then(|| r.outcome_bands[i] as f64 / n as f64)
+            })
+            .collect();
+        let a = across(&xs);
+        format!(
+            "{:.1}% ({:.1}-{:.1}%)",
+            100.0 * a.mean,
+            100.0 * a.low.max(0.0),
+            100.0 * a.high.min(1.0)
+        )
+    };
+    format!(
+        "  As surveys ask    whole careers of everyone who ever joined: lost money {}, broke even (within ±{}) {}, profited {}\n",
+        share(0),
+        crate::fmt::money(band),
+        share(1),
+        share(2)
+    )
 }
 
 /// The summary's "How careers ended" lines (empty without counts): share of everyone who ever
@@ -99,6 +130,7 @@ mod tests {
             kinds: Vec::new(),
             product_valued: false,
             end_reasons: counts.to_vec(),
+            outcome_bands: vec![2, 1, 1],
         }
     }
 
@@ -129,6 +161,10 @@ mod tests {
         assert!(csv.contains("\nactive_losing,0.600000,0.600000,0.600000,,,\n"));
         let text = end_reasons_text(&[rep(a), rep(b)]);
         assert!(text.contains("awkward with friends and family"));
+        // Bands [2, 1, 1] in both companies: 50%, 25%, 25% exactly.
+        let bands = outcome_bands_text(&[rep(a), rep(b)], 500.0);
+        assert!(bands.contains("lost money 50.0% (50.0-50.0%)"), "{bands}");
+        assert!(bands.contains("profited 25.0%"), "{bands}");
     }
 
     #[test]

@@ -475,6 +475,10 @@ pub fn text_summary(s: &Scenario, reps: &[ReplicateSummary]) -> String {
         "  Penetration       {} of the market ever joined",
         pct(col(&|r| last(r).participants as f64 / c.market_size as f64))
     );
+    o.push_str(&super::end_reasons::outcome_bands_text(
+        reps,
+        c.break_even_band,
+    ));
     let y = c.disclosure_year;
     let _ = writeln!(
         o,

@@ -109,6 +109,11 @@ pub struct ReplicateSummary {
     /// Empty in shard files written before it existed.
     #[serde(default)]
     pub end_reasons: Vec<u64>,
+    /// Whole careers of everyone who ever joined in the surveys' bands: lost money (net below
+    /// minus the break-even band), broke even (within it), profited (above it). Empty in shard
+    /// files written before it existed.
+    #[serde(default)]
+    pub outcome_bands: Vec<u64>,
 }
 
 impl ReplicateSummary {
@@ -131,6 +136,7 @@ impl ReplicateSummary {
             },
             product_valued: company.product_values.iter().any(|v| *v > 0.0),
             end_reasons: end_reasons(company),
+            outcome_bands: outcome_bands(company, s.break_even_band),
         }
     }
 }
@@ -174,6 +180,25 @@ pub fn end_reason_shares(reps: &[ReplicateSummary]) -> Vec<(EndReason, Across, O
             (*reason, across(&of_all), quit_share)
         })
         .collect()
+}
+
+/// Participants who lost money, broke even and profited over their whole careers, with
+/// `band` the half-width of "broke even" (the rule of `calibrate`'s `lost_money`,
+/// `broke_even` and `profited`).
+fn outcome_bands(company: &Company, band: f64) -> Vec<u64> {
+    let mut counts = vec![0; 3];
+    for m in &company.members {
+        let net = m.state.money.net();
+        let i = if net < -band {
+            0
+        } else if net <= band {
+            1
+        } else {
+            2
+        };
+        counts[i] += 1;
+    }
+    counts
 }
 
 /// Participants per end reason, in [`EndReason::ALL`] order.

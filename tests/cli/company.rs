@@ -255,3 +255,44 @@ fn end_reasons_cover_everyone_and_every_quitter() {
     let summary = std::fs::read_to_string(folder.join("summary.txt")).unwrap();
     assert!(summary.contains("How careers ended"));
 }
+
+#[test]
+fn the_summarys_survey_bands_are_those_of_participants_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), SMALL);
+    let out = dir.path().join("out");
+    run(&file, &out, &["--careers-csv", "--no-charts"]).success();
+    let folder = out.join("tiny-company");
+    let rows = std::fs::read_to_string(folder.join("participants.csv")).unwrap();
+    let header: Vec<&str> = rows.lines().next().unwrap().split(',').collect();
+    let net_col = header.iter().position(|h| *h == "net").unwrap();
+    // Per replicate: [lost, broke even, profited] with the default band of $100.
+    let mut counts = std::collections::BTreeMap::<u64, [f64; 3]>::new();
+    for line in rows.lines().skip(1) {
+        let cells: Vec<&str> = line.split(',').collect();
+        let r: u64 = cells[0].parse().unwrap();
+        let net: f64 = cells[net_col].parse().unwrap();
+        let i = if net < -100.0 {
+            0
+        } else if net <= 100.0 {
+            1
+        } else {
+            2
+        };
+        counts.entry(r).or_default()[i] += 1.0;
+    }
+    let mean = |i: usize| {
+        counts
+            .values()
+            .map(|c| c[i] / c.iter().sum::<f64>())
+            .sum::<f64>()
+            / counts.len() as f64
+    };
+    let summary = std::fs::read_to_string(folder.join("summary.txt")).unwrap();
+    for (label, i) in [("lost money", 0), ("profited", 2)] {
+        let want = format!("{label} {:.1}% (", 100.0 * mean(i));
+        assert!(summary.contains(&want), "{want:?} not in\n{summary}");
+    }
+    let want = format!("broke even (within ±$100) {:.1}% (", 100.0 * mean(1));
+    assert!(summary.contains(&want), "{want:?} not in\n{summary}");
+}
