@@ -443,7 +443,8 @@ pub fn text_summary(s: &Scenario, reps: &[ReplicateSummary]) -> String {
             100.0 * a.high.min(1.0)
         )
     };
-    let money = |a: Across| format!("${} (${} to ${})", g(a.mean), g(a.low), g(a.high));
+    // Used for counts and payments only, which cannot be negative either.
+    let money = |a: Across| format!("${} (${} to ${})", g(a.mean), g(a.low.max(0.0)), g(a.high));
     let col =
         |f: &dyn Fn(&ReplicateSummary) -> f64| across(&reps.iter().map(f).collect::<Vec<_>>());
     let mut o = String::new();
