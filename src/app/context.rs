@@ -88,16 +88,16 @@ impl RunContext {
         Ok(())
     }
 
-    /// A progress bar on stderr counting `total` careers, hidden when quiet or when stderr is
-    /// not a terminal.
-    pub fn progress_bar(&self, total: u64, label: &str) -> ProgressBar {
+    /// A progress bar on stderr counting `total` `unit`s ("careers", "companies"), hidden
+    /// when quiet or when stderr is not a terminal.
+    pub fn progress_bar(&self, total: u64, label: &str, unit: &str) -> ProgressBar {
         if self.quiet || !std::io::stderr().is_terminal() {
             return ProgressBar::hidden();
         }
         let pb = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-        if let Ok(style) = ProgressStyle::with_template(
-            "{prefix} [{bar:40}] {human_pos}/{human_len} careers ({per_sec}, {eta} left)",
-        ) {
+        if let Ok(style) = ProgressStyle::with_template(&format!(
+            "{{prefix}} [{{bar:40}}] {{human_pos}}/{{human_len}} {unit} ({{per_sec}}, {{eta}} left)"
+        )) {
             pb.set_style(style.progress_chars("=> "));
         }
         pb.set_prefix(label.to_string());
@@ -112,7 +112,19 @@ impl RunContext {
         label: &str,
         work: impl FnOnce(&Hooks<'_>) -> T + Send,
     ) -> T {
-        let pb = self.progress_bar(total, label);
+        self.simulate_counting(total, "careers", label, work)
+    }
+
+    /// [`Self::simulate`] with a progress bar counting `total` `unit`s (e.g. "companies" for a
+    /// study of company scenarios, whose work comes in whole companies).
+    pub fn simulate_counting<T: Send>(
+        &self,
+        total: u64,
+        unit: &str,
+        label: &str,
+        work: impl FnOnce(&Hooks<'_>) -> T + Send,
+    ) -> T {
+        let pb = self.progress_bar(total, label, unit);
         let progress = |n: u64| pb.inc(n);
         let hooks = Hooks {
             progress: &progress,

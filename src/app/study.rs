@@ -303,7 +303,7 @@ fn run_company_study(study: &CompanyStudy, flags: &StudyFlags, inputs: &[PathBuf
     report_cleaned(out.cleaned(), ctx.quiet);
     let what = format!("simulating the study {}", study.folder);
     let figs = ctx
-        .simulate(study.companies(), "simulating", |hooks| {
+        .simulate_counting(study.companies(), "companies", "simulating", |hooks| {
             study.simulate(hooks.cancel, hooks.progress)
         })
         .map_err(|e| explain_interruption(e, &what, &[]))?;
