@@ -185,8 +185,12 @@ fn simulate_with_careers_csv(
         )
     };
     let file = std::fs::File::create(out.staging_path().join(name)).map_err(cannot)?;
-    let mut table = CareersCsv::new(std::io::BufWriter::new(file), &model.varying_ids())
-        .map_err(|e| cannot(std::io::Error::other(e)))?;
+    let mut table = CareersCsv::new(
+        std::io::BufWriter::new(file),
+        &model.varying_ids(),
+        scenario.kinds.is_some(),
+    )
+    .map_err(|e| cannot(std::io::Error::other(e)))?;
     let mut sink = |records: &[CareerOutcome]| {
         table.write(records).map_err(std::io::Error::other)?;
         pause_point("careers-csv");

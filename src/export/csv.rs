@@ -370,10 +370,15 @@ struct CareerRow {
     downline_size: u64,
     customers: u64,
     capped: bool,
+    /// Kind of participant (`buyer`, `dabbler`, `builder`); empty without a `[kinds]` table.
+    kind: Option<&'static str>,
+    /// What the purchases were worth to this person (`economics.product_value` x purchases);
+    /// 0 at the neutral product value. Net including it = `net_income` + this.
+    value_of_purchases: f64,
 }
 
 /// The header names of [`CareerRow`], in order.
-const CAREER_COLUMNS: [&str; 13] = [
+const CAREER_COLUMNS: [&str; 15] = [
     "career",
     "months_active",
     "end_reason",
@@ -387,6 +392,8 @@ const CAREER_COLUMNS: [&str; 13] = [
     "downline_size",
     "customers",
     "capped",
+    "kind",
+    "value_of_purchases",
 ];
 
 /// `careers.csv`, streamed: one row per followed career, written as the careers are simulated
@@ -398,14 +405,16 @@ const CAREER_COLUMNS: [&str; 13] = [
 pub struct CareersCsv<W: Write> {
     writer: csv::Writer<W>,
     drawn: usize,
+    kinds: bool,
 }
 
 impl<W: Write> CareersCsv<W> {
     /// The file name inside the result folder.
     pub const FILE_NAME: &'static str = "careers.csv";
 
-    /// Start the table on `out` and write its header.
-    pub fn new(out: W, varying: &[ParamId]) -> csv::Result<CareersCsv<W>> {
+    /// Start the table on `out` and write its header; `kinds` says whether the scenario has
+    /// kinds of participant (otherwise the `kind` column stays empty).
+    pub fn new(out: W, varying: &[ParamId], kinds: bool) -> csv::Result<CareersCsv<W>> {
         // The header is written by hand because the drawn-parameter columns depend on the
         // scenario; rows are then serialised as (fixed struct, drawn values).
         let mut writer = csv::WriterBuilder::new()
@@ -419,6 +428,7 @@ impl<W: Write> CareersCsv<W> {
         Ok(CareersCsv {
             writer,
             drawn: varying.len(),
+            kinds,
         })
     }
 
@@ -441,6 +451,12 @@ impl<W: Write> CareersCsv<W> {
                 downline_size: c.downline_size,
                 customers: p.customers,
                 capped: c.capped,
+                kind: self
+                    .kinds
+                    .then(|| crate::scenario::Kind::ALL.get(usize::from(c.kind)))
+                    .flatten()
+                    .map(|k| k.as_str()),
+                value_of_purchases: c.purchases_value,
             };
             self.writer.serialize((row, &c.drawn))?;
         }
@@ -527,7 +543,7 @@ mod tests {
         let m = Model::new(&sc);
         let ids = m.varying_ids();
         assert!(!ids.is_empty(), "the scenario should draw some parameters");
-        let mut out = CareersCsv::new(Vec::new(), &ids).unwrap();
+        let mut out = CareersCsv::new(Vec::new(), &ids, false).unwrap();
         let mut ws = m.workspace();
         let careers: Vec<_> = (0..50).map(|i| m.career(i, &mut ws)).collect();
         out.write(&careers[..20]).unwrap();

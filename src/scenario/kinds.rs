@@ -30,6 +30,22 @@ pub const SECTION: &str = "kinds";
 /// `kinds.<kind>.<section>.<key>` ([`is_kind_key`]).
 pub const OVERRIDE_KEYS: &[&str] = &["kinds.shares", "kinds.duplication", "kinds.followed"];
 
+/// A dabbler's hours when the scenario counts hours and the dabbler's own are not set:
+/// `DABBLER_CONTACTS x prospecting.hours_per_contact`, so that at full effort a dabbler plans
+/// the same few contacts a month as without hours (contacts = hours x follow-through x effort /
+/// hours per contact). Without it a dabbler would inherit the builder's hours and prospect as
+/// much as a builder. Left alone when hours are not counted (`time.hours_per_month` is 0 for
+/// everyone) or when the time per contact is drawn (then set the dabbler's hours yourself).
+fn dabbler_hours(p: &mut [Param]) {
+    let counted = match p[ParamId::HoursPerMonth as usize] {
+        Param::Fixed(h) => h > 0.0,
+        Param::Drawn(_) => true,
+    };
+    if let (true, Param::Fixed(per_contact)) = (counted, p[ParamId::HoursPerContact as usize]) {
+        p[ParamId::HoursPerMonth as usize] = Param::Fixed(Kind::DABBLER_CONTACTS * per_contact);
+    }
+}
+
 /// True for `kinds.<kind>.<section>.<key>` where the rest is a per-person parameter a kind can
 /// set: the `--set` form of a `[kinds.<kind>]` section's key.
 pub fn is_kind_key(path: &str) -> bool {
@@ -60,6 +76,11 @@ impl Kind {
     /// Number of kinds.
     pub const COUNT: usize = 3;
 
+    /// Contacts a dabbler plans a month at full effort, in either way of counting: directly
+    /// (`prospecting.contacts_per_month`), or, with hours counted, through hours of
+    /// `DABBLER_CONTACTS x prospecting.hours_per_contact` ([`dabbler_hours`]).
+    pub const DABBLER_CONTACTS: f64 = 3.0;
+
     /// Name as written in a scenario and in reports.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -85,15 +106,18 @@ impl Kind {
             // Joined for the discount: no prospecting, no income goal to be disappointed by,
             // their spending is shopping they do not quit over, and the product is worth to
             // them what they paid for it.
+            // With hours counted (`time.hours_per_month`), contacts come from hours, so a
+            // buyer also gives the business no hours.
             Kind::Buyer => &[
                 (ParamId::ContactsPerMonth, 0.0),
+                (ParamId::HoursPerMonth, 0.0),
                 (ParamId::ExpectedMonthlyIncome, 0.0),
                 (ParamId::LossTolerance, f64::INFINITY),
                 (ParamId::ProductValue, 1.0),
             ],
             // On the side: a few people a month, and the first enthusiasm fades within months.
             Kind::Dabbler => &[
-                (ParamId::ContactsPerMonth, 3.0),
+                (ParamId::ContactsPerMonth, Kind::DABBLER_CONTACTS),
                 (ParamId::DecayPerMonth, 0.15),
             ],
             // The scenario's person.
@@ -273,10 +297,14 @@ impl Resolver<'_> {
                 p[*id as usize] = Param::Fixed(*v);
             }
             let item = table.and_then(|t| t.get(k.as_str()));
+            let mut set = Vec::new();
             if let Some(item) = item {
-                self.kind_values(k, item, &mut p)?;
+                set.extend(self.kind_values(k, item, &mut p)?);
             }
-            self.kind_overrides(k, &mut p)?;
+            set.extend(self.kind_overrides(k, &mut p)?);
+            if k == Kind::Dabbler && !set.contains(&ParamId::HoursPerMonth) {
+                dabbler_hours(&mut p);
+            }
             self.kind_conversion_fits(k, item, &p)?;
             params[k as usize] = p;
         }
@@ -360,7 +388,14 @@ impl Resolver<'_> {
     }
 
     /// `[kinds.<kind>]`: sections of per-person keys, each checked like the top-level key.
-    fn kind_values(&self, k: Kind, item: &Item, p: &mut [Param]) -> Result<(), ScenarioError> {
+    /// Returns the keys it set.
+    fn kind_values(
+        &self,
+        k: Kind,
+        item: &Item,
+        p: &mut [Param],
+    ) -> Result<Vec<ParamId>, ScenarioError> {
+        let mut set = Vec::new();
         let at = format!("kinds.{}", k.as_str());
         let origin_of = |span| self.span_origin(span);
         let Some(table) = item.as_table_like() else {
@@ -413,15 +448,18 @@ impl Resolver<'_> {
                     }
                 }
                 p[id as usize] = param;
+                set.push(id);
             }
         }
-        Ok(())
+        Ok(set)
     }
 
     /// `--set kinds.<kind>.<section>.<key>=value`: a per-person key of one kind, checked like
     /// the same key in a `[kinds.<kind>]` section; applied after the file's values, in order,
     /// so the last one naming a key wins (as for every other override).
-    fn kind_overrides(&self, k: Kind, p: &mut [Param]) -> Result<(), ScenarioError> {
+    /// Returns the keys it set.
+    fn kind_overrides(&self, k: Kind, p: &mut [Param]) -> Result<Vec<ParamId>, ScenarioError> {
+        let mut set = Vec::new();
         let prefix = format!("kinds.{}.", k.as_str());
         for o in self.overrides {
             let Some(path) = o.path.strip_prefix(&prefix) else {
@@ -447,8 +485,9 @@ impl Resolver<'_> {
                 }
             }
             p[id as usize] = param;
+            set.push(id);
         }
-        Ok(())
+        Ok(set)
     }
 
     /// A kind's join and customer chances must leave room for a "no".
@@ -491,6 +530,31 @@ mod tests {
 
     fn err(text: &str) -> ScenarioError {
         parse(&format!("{HEAD}{text}"), "k.toml", &[]).unwrap_err()
+    }
+
+    #[test]
+    fn with_hours_counted_buyers_give_none_and_dabblers_plan_the_same_few_contacts() {
+        let kinds = "[kinds]\nshares = { buyer = 0.5, dabbler = 0.25, builder = 0.25 }\n";
+        let hours = |text: &str| {
+            let s = parse(&format!("{HEAD}{text}{kinds}"), "k.toml", &[]).unwrap();
+            let k = s.kinds.unwrap();
+            Kind::ALL.map(
+                |kind| match k.params[kind as usize][ParamId::HoursPerMonth as usize] {
+                    Param::Fixed(v) => v,
+                    Param::Drawn(_) => f64::NAN,
+                },
+            )
+        };
+        // Hours counted: 20 h a month, 1.5 h a contact.
+        let counted = "[time]\nhours_per_month = 20\n[prospecting]\nhours_per_contact = 1.5\n";
+        assert_eq!(hours(counted), [0.0, Kind::DABBLER_CONTACTS * 1.5, 20.0]);
+        // A dabbler's own hours are kept.
+        let own = format!("{counted}[kinds.dabbler]\ntime.hours_per_month = 7\n");
+        let s = parse(&format!("{HEAD}{own}{kinds}"), "k.toml", &[]).unwrap();
+        let d = s.kinds.unwrap().params[Kind::Dabbler as usize][ParamId::HoursPerMonth as usize];
+        assert!(matches!(d, Param::Fixed(v) if v == 7.0));
+        // Hours not counted: nobody gets any, and contacts come from contacts_per_month.
+        assert_eq!(hours(""), [0.0, 0.0, 0.0]);
     }
 
     #[test]

@@ -430,3 +430,44 @@ careers = 200
         assert!(!report.contains(raw), "report.html contains raw {raw}");
     }
 }
+
+#[test]
+fn careers_csv_names_each_followed_persons_kind_drawn_with_the_shares() {
+    // Half buyers: the followed person is drawn with the shares (no `kinds.followed`).
+    let careers = 2000;
+    let (_dir, folder) = run(&[
+        "--careers",
+        &careers.to_string(),
+        "--careers-csv",
+        "--no-charts",
+        "--set",
+        "kinds.shares={buyer=0.5,dabbler=0.25,builder=0.25}",
+    ]);
+    let rows = csv_maps(&folder.join("careers.csv"));
+    assert_eq!(rows.len(), careers);
+    let buyers: Vec<_> = rows.iter().filter(|r| r["kind"] == "buyer").collect();
+    for r in &rows {
+        assert!(
+            ["buyer", "dabbler", "builder"].contains(&r["kind"].as_str()),
+            "{r:?}"
+        );
+    }
+    // Binomial: 4 standard errors of the share, sqrt(0.25 / n).
+    let share = buyers.len() as f64 / careers as f64;
+    let se = (0.25 / careers as f64).sqrt();
+    assert!((share - 0.5).abs() < 4.0 * se, "buyer share {share}");
+    // A buyer prospects nobody, and a dollar of product is worth a dollar to them.
+    for r in buyers {
+        assert_eq!(num(&r["recruits"]), 0.0, "{r:?}");
+        assert!(
+            (num(&r["value_of_purchases"]) - num(&r["purchases"])).abs() < 1e-6,
+            "{r:?}"
+        );
+    }
+    // Without kinds the column is empty and purchases are worth nothing extra.
+    let (_dir, folder) = run(&["--careers", "50", "--careers-csv", "--no-charts"]);
+    for r in csv_maps(&folder.join("careers.csv")) {
+        assert_eq!(r["kind"], "");
+        assert_eq!(num(&r["value_of_purchases"]), 0.0);
+    }
+}
