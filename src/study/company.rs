@@ -23,9 +23,10 @@ use std::sync::atomic::AtomicBool;
 
 use anyhow::{bail, Result};
 
+use super::lever_table::{change as change_text, LeverRow, LeverTable};
 use super::sensitivity::LEVERS;
 use super::sweep::{Axis, Point};
-use super::{chart_files, short_num, StudyReport};
+use super::{chart_files, StudyReport};
 use crate::calibrate::company::{paired_change, simulate, CompanyFigures};
 use crate::calibrate::metric::Kind;
 use crate::calibrate::Metric;
@@ -523,24 +524,8 @@ impl CompanyStudy {
             1.0 + delta,
             show_interval(metric, base_m.value, base_m.ci, base_m.std_error.is_some())
         );
-        let _ = writeln!(
-            text,
-            "  {:>3}  {:<24}{:>12}{:>12}  {:<34}{:<34}",
-            "#",
-            "lever",
-            "down",
-            "up",
-            format!("change down, {unit} (95% CI)"),
-            format!("change up, {unit} (95% CI)"),
-        );
-        let show = |c: (f64, f64, f64)| {
-            format!(
-                "{:+.3} ({:.3} to {:.3})",
-                scale * c.0,
-                scale * c.1,
-                scale * c.2
-            )
-        };
+        let show = |c: (f64, f64, f64)| change_text(scale, c.0, c.1, c.2, 3, "");
+        let mut table_rows = Vec::with_capacity(rows.len());
         for (i, r) in rows.iter().enumerate() {
             let mut rec = vec![
                 (i + 1).to_string(),
@@ -559,27 +544,25 @@ impl CompanyStudy {
             }
             rec.push((scale * swing(r)).to_string());
             w.write_record(&rec)?;
-            if r.off {
-                let _ = writeln!(
-                    text,
-                    "  {:>3}  {:<24}{:>24}  (switched off: 0 stays 0)",
-                    i + 1,
-                    r.label,
-                    ""
-                );
-            } else {
-                let _ = writeln!(
-                    text,
-                    "  {:>3}  {:<24}{:>12}{:>12}  {:<34}{:<34}",
-                    i + 1,
-                    r.label,
-                    short_num(crate::fmt::round_sig(r.values[1], 3)),
-                    short_num(crate::fmt::round_sig(r.values[2], 3)),
-                    show(r.low),
-                    show(r.high)
-                );
-            }
+            table_rows.push(LeverRow {
+                label: r.label,
+                off: r.off,
+                down: r.values[1],
+                up: r.values[2],
+                change_down: show(r.low),
+                change_up: show(r.high),
+                extra: Vec::new(),
+            });
         }
+        text.push_str(
+            &LeverTable {
+                change_down: format!("change down, {unit} (95% CI)"),
+                change_up: format!("change up, {unit} (95% CI)"),
+                change_width: 34,
+                extra: &[],
+            }
+            .render(&table_rows),
+        );
         let _ = writeln!(
             text,
             "  Changes: mean of per-company differences with a Student-t 95% interval (same seed: company r meets the same luck in every variant)."

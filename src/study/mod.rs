@@ -17,6 +17,7 @@ pub mod company;
 mod company_tests;
 pub mod compare;
 pub mod compare_html;
+pub mod lever_table;
 pub mod morris;
 pub mod precision;
 pub mod sensitivity;

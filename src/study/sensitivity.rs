@@ -18,7 +18,7 @@
 use anyhow::{bail, Result};
 
 use super::precision::Stopped;
-use super::{chart_files, footnote, short_num, Study, StudyReport};
+use super::{chart_files, footnote, Study, StudyReport};
 use crate::charts::{self, ChartText, TornadoRow};
 use crate::engine::PairedTally;
 use crate::export::charts::ChartSet;
@@ -196,53 +196,28 @@ pub fn to_csv(effects: &[LeverEffect], careers: u64, delta: f64) -> Result<Vec<u
 }
 
 fn text_table(effects: &[LeverEffect], base_failure: f64) -> String {
-    use std::fmt::Write as _;
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "  {:>3}  {:<24}{:>14}{:>14}  {:<30}{:<30}{:>10}{:>10}",
-        "#",
-        "lever",
-        "down",
-        "up",
-        "failure change, down (95% CI)",
-        "failure change, up (95% CI)",
-        "median dn",
-        "median up"
-    );
-    let d = |e: &DiffEstimate| {
-        format!(
-            "{:+.1} pts ({:.1} to {:.1})",
-            100.0 * e.diff,
-            100.0 * e.ci_low,
-            100.0 * e.ci_high
-        )
-    };
-    for (i, e) in effects.iter().enumerate() {
-        if e.off {
-            let _ = writeln!(
-                s,
-                "  {:>3}  {:<24}{:>28}  (switched off: 0 stays 0)",
-                i + 1,
-                e.label,
-                ""
-            );
-            continue;
-        }
-        let _ = writeln!(
-            s,
-            "  {:>3}  {:<24}{:>14}{:>14}  {:<30}{:<30}{:>10}{:>10}",
-            i + 1,
-            e.label,
-            short_num(crate::fmt::round_sig(e.values[1], 3)),
-            short_num(crate::fmt::round_sig(e.values[2], 3)),
-            d(&e.change_low),
-            d(&e.change_high),
-            money(e.median_net[1]),
-            money(e.median_net[2])
-        );
+    use super::lever_table::{change, LeverRow, LeverTable};
+    let d = |e: &DiffEstimate| change(100.0, e.diff, e.ci_low, e.ci_high, 1, " pts");
+    let rows: Vec<LeverRow> = effects
+        .iter()
+        .map(|e| LeverRow {
+            label: &e.label,
+            off: e.off,
+            down: e.values[1],
+            up: e.values[2],
+            change_down: d(&e.change_low),
+            change_up: d(&e.change_high),
+            extra: vec![money(e.median_net[1]), money(e.median_net[2])],
+        })
+        .collect();
+    let mut s = LeverTable {
+        change_down: "failure change, down (95% CI)".into(),
+        change_up: "failure change, up (95% CI)".into(),
+        change_width: 30,
+        extra: &["median dn", "median up"],
     }
-    let _ = writeln!(s, "  Baseline failure rate {}", pct(base_failure));
+    .render(&rows);
+    s.push_str(&format!("  Baseline failure rate {}\n", pct(base_failure)));
     s
 }
 

@@ -17,7 +17,7 @@ use anyhow::Result;
 
 use super::precision::Stopped;
 use super::sensitivity::LEVERS;
-use super::{chart_files, footnote, short_num, StudyReport};
+use super::{chart_files, footnote, StudyReport};
 use crate::calibrate::metric::Kind;
 use crate::calibrate::Metric;
 use crate::charts::{self, ChartText, TornadoRow};
@@ -174,7 +174,7 @@ pub fn report(
         base.months,
         base.seed
     );
-    text.push_str(&text_table(&effects, metric, scale, unit));
+    text.push_str(&text_table(&effects, scale, unit));
     let _ = writeln!(
         text,
         "  Baseline {} {}; intervals {}",
@@ -277,48 +277,26 @@ fn to_csv(
     w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
 }
 
-fn text_table(effects: &[MetricEffect], metric: Metric, scale: f64, unit: &str) -> String {
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "  {:>3}  {:<24}{:>14}{:>14}  {:<34}{:<34}",
-        "#",
-        "lever",
-        "down",
-        "up",
-        format!("change down, {unit} (95% CI)"),
-        format!("change up, {unit} (95% CI)"),
-    );
-    let show = |c: &Change| {
-        format!(
-            "{:+.2} ({:.2} to {:.2})",
-            scale * c.diff,
-            scale * c.ci_low,
-            scale * c.ci_high
-        )
-    };
-    for (i, e) in effects.iter().enumerate() {
-        if e.off {
-            let _ = writeln!(
-                s,
-                "  {:>3}  {:<24}{:>28}  (switched off: 0 stays 0)",
-                i + 1,
-                e.label,
-                ""
-            );
-            continue;
-        }
-        let _ = writeln!(
-            s,
-            "  {:>3}  {:<24}{:>14}{:>14}  {:<34}{:<34}",
-            i + 1,
-            e.label,
-            short_num(crate::fmt::round_sig(e.values[1], 3)),
-            short_num(crate::fmt::round_sig(e.values[2], 3)),
-            show(&e.change_low),
-            show(&e.change_high),
-        );
+fn text_table(effects: &[MetricEffect], scale: f64, unit: &str) -> String {
+    use super::lever_table::{change, LeverRow, LeverTable};
+    let show = |c: &Change| change(scale, c.diff, c.ci_low, c.ci_high, 2, "");
+    let rows: Vec<LeverRow> = effects
+        .iter()
+        .map(|e| LeverRow {
+            label: &e.label,
+            off: e.off,
+            down: e.values[1],
+            up: e.values[2],
+            change_down: show(&e.change_low),
+            change_up: show(&e.change_high),
+            extra: Vec::new(),
+        })
+        .collect();
+    LeverTable {
+        change_down: format!("change down, {unit} (95% CI)"),
+        change_up: format!("change up, {unit} (95% CI)"),
+        change_width: 34,
+        extra: &[],
     }
-    let _ = metric;
-    s
+    .render(&rows)
 }
