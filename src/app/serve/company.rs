@@ -617,7 +617,7 @@ mod tests {
             .collect();
         // The shipped company has kinds of participant since its calibration (issue 13), so
         // run also writes the by-kind table, which the page does not offer (yet).
-        let kinds = crate::world::kinds::KINDS_FILE;
+        let kinds = mlm_sim::world::kinds::KINDS_FILE;
         assert!(names.contains(&kinds), "{names:?}");
         let offered: Vec<&str> = names.into_iter().filter(|n| *n != kinds).collect();
         assert_eq!(offered, TABLES);
