@@ -107,6 +107,9 @@ pub struct CompanyMeasures {
     pub growth: Option<f64>,
     /// Quits in the disclosure year over the year's average active members.
     pub turnover: Option<f64>,
+    /// Value-inclusive outcome bands (cal-company): net + product value x purchases below /
+    /// within / above the break-even band, in that order.
+    pub with_value_bands: [u64; 3],
 }
 
 impl CompanyMeasures {
@@ -133,6 +136,7 @@ impl CompanyMeasures {
             penetration: company.members.len() as f64 / settings.market_size as f64,
             growth: None,
             turnover: None,
+            with_value_bands: [0; 3],
         };
         let mut nets = Vec::with_capacity(company.members.len());
         for p in &company.members {
@@ -154,6 +158,8 @@ impl CompanyMeasures {
                 m.profited += 1;
                 m.profited_small += u64::from(net < SMALL_PROFIT);
             }
+            let value = company.product_values[usize::from(p.kind)] * p.state.money.purchases;
+            m.with_value_bands[band_of(net + value, band)] += 1;
             m.recruits += p.state.recruits;
             m.months_active += u64::from(p.state.months_active);
             nets.push(net);
@@ -242,7 +248,23 @@ impl CompanyMeasures {
                 }
             }
             Metric::SurvivalMonth(_) => None,
+            // Value-inclusive bands (cal-company).
+            Metric::LostMoneyWithValue => share(self.with_value_bands[0], n),
+            Metric::BrokeEvenWithValue => share(self.with_value_bands[1], n),
+            Metric::ProfitedWithValue => share(self.with_value_bands[2], n),
         }
+    }
+}
+
+/// The outcome band of a whole-career `net` with break-even half-width `band`: 0 lost money
+/// (below `-band`), 1 broke even (within), 2 profited (above), as the cash bands are counted.
+fn band_of(net: f64, band: f64) -> usize {
+    if net < -band {
+        0
+    } else if net <= band {
+        1
+    } else {
+        2
     }
 }
 

@@ -105,3 +105,76 @@ fn a_synthetic_company_calibration_recovers_the_hazard() {
     );
     assert!(matches!(fit.figures, Figures::Company(_)));
 }
+
+// ---- Value-inclusive outcome bands (issue 13, cal-company) ----
+
+/// Founders who are all buyers, nobody recruited, nobody quits, a year of $100 autoship and no
+/// other money: every cash net is exactly -$1,200, and the net including the value of what
+/// they bought is -1,200 + v x 1,200. With a $500 band: v = 0.5 gives -600 (lost money), v = 1
+/// gives 0 (broke even), v = 1.5 gives +600 (profited); the cash bands say "lost" every time.
+fn buyers_only(value: f64) -> String {
+    format!(
+        "name='buyers'\nkind='company'\nseed=5\n[company]\nfounders=30\nyears=1\nreplicates=2\n\
+         [market]\nsize=100000\n[economics]\nmonthly_purchase=100\nbreak_even_band=500\n\
+         [kinds]\nshares={{ buyer = 1 }}\n[kinds.buyer.economics]\nproduct_value={value}\n"
+    )
+}
+
+#[test]
+fn value_inclusive_bands_count_the_value_of_what_buyers_bought() {
+    let bands = [
+        Metric::LostMoneyWithValue,
+        Metric::BrokeEvenWithValue,
+        Metric::ProfitedWithValue,
+    ];
+    for (value, expected) in [
+        (0.5, [1.0, 0.0, 0.0]),
+        (1.0, [0.0, 1.0, 0.0]),
+        (1.5, [0.0, 0.0, 1.0]),
+    ] {
+        let f = figures(&buyers_only(value));
+        for c in &f.companies {
+            assert_eq!(c.participants, 30, "nobody recruited");
+            assert_eq!(c.quit, 0, "nobody quits");
+        }
+        assert_eq!(f.measure(Metric::LostMoney).value, 1.0, "cash: all lost");
+        for (m, e) in bands.iter().zip(expected) {
+            assert_eq!(
+                f.measure(*m).value,
+                e,
+                "{} at product value {value}",
+                m.name()
+            );
+        }
+    }
+}
+
+/// The value-inclusive bands parse, are company-world figures, are refused on followed careers
+/// with the reason, and a complete set counts as two independent targets.
+#[test]
+fn value_inclusive_bands_parse_and_a_complete_set_counts_one_less() {
+    for n in [
+        "lost_money_with_value",
+        "broke_even_with_value",
+        "profited_with_value",
+    ] {
+        let m = Metric::parse(n).unwrap();
+        assert_eq!(m.name(), n);
+        let careers = scenario::parse("name='x'\n", "x.toml", &[]).unwrap();
+        let e = m.support(&careers).unwrap_err();
+        assert!(e.contains("company world only"), "{e}");
+    }
+    let mut text = String::new();
+    for m in [
+        "lost_money_with_value",
+        "broke_even_with_value",
+        "profited_with_value",
+        "turnover_per_year",
+    ] {
+        let _ = writeln!(text, "[[target]]\nmetric='{m}'\nvalue=0.3\ntolerance=0.05");
+    }
+    let (n, why) = Targets::parse(&text, "t.toml")
+        .unwrap()
+        .independent_fitted();
+    assert_eq!(n, 3, "{why:?}");
+}

@@ -73,6 +73,17 @@ pub enum Metric {
     /// `cohort_Y.FIGURE`: a figure of the join cohort Y (0 = founders, y = first worked in
     /// year y).
     Cohort(u8, CohortFigure),
+    // ---- Value-inclusive outcome bands (issue 13, cal-company; measured in
+    // [`super::company`], company world only for now) ----
+    /// `lost_money_with_value`: whole-career net *including the value to the buyer of what they
+    /// bought* (`economics.product_value` x purchases) below minus the break-even band. Why:
+    /// survey respondents judge for themselves, and someone who bought products they use did
+    /// not lose that money the way a distributor with unsold stock did.
+    LostMoneyWithValue,
+    /// `broke_even_with_value`: the same net within the break-even band.
+    BrokeEvenWithValue,
+    /// `profited_with_value`: the same net above the break-even band.
+    ProfitedWithValue,
 }
 
 /// What kind of number a metric is, which decides the values a target may take.
@@ -87,7 +98,7 @@ pub enum Kind {
 }
 
 /// The metric names a targets file may use, for error messages.
-pub const METRIC_NAMES: &str = "failure_rate, quit_share, profitable_share, lost_money, broke_even, profited, profited_under_5000, survival_month_N (N = 1..months), company_payments_zero, company_payments_at_most_1000, quit_reason.REASON (REASON = financial_loss, rejection_burnout, awkward_with_friends_and_family, disillusioned, inactive, unsupported, life_event), net_mean, net_median, company_payments_mean, company_payments_median, company_payments_median_over_mean, recruits_per_active_year; company world only: top_1pct_commission_share, top_10pct_commission_share, penetration, company_growth, turnover_per_year, cohort_Y.FIGURE (Y = 0 for founders, 1.. for the year joined; FIGURE = failure_rate, lost_money, no_payments, net_median)";
+pub const METRIC_NAMES: &str = "failure_rate, quit_share, profitable_share, lost_money, broke_even, profited, profited_under_5000, survival_month_N (N = 1..months), company_payments_zero, company_payments_at_most_1000, quit_reason.REASON (REASON = financial_loss, rejection_burnout, awkward_with_friends_and_family, disillusioned, inactive, unsupported, life_event), net_mean, net_median, company_payments_mean, company_payments_median, company_payments_median_over_mean, recruits_per_active_year; company world only: top_1pct_commission_share, top_10pct_commission_share, penetration, company_growth, turnover_per_year, cohort_Y.FIGURE (Y = 0 for founders, 1.. for the year joined; FIGURE = failure_rate, lost_money, no_payments, net_median), lost_money_with_value, broke_even_with_value, profited_with_value";
 
 /// A measured value with its 95% interval and standard error.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -178,6 +189,10 @@ impl Metric {
             "penetration" => Metric::Penetration,
             "company_growth" => Metric::CompanyGrowth,
             "turnover_per_year" | "company_turnover" => Metric::TurnoverPerYear,
+            // Value-inclusive bands (cal-company).
+            "lost_money_with_value" => Metric::LostMoneyWithValue,
+            "broke_even_with_value" => Metric::BrokeEvenWithValue,
+            "profited_with_value" => Metric::ProfitedWithValue,
             other => {
                 if let Some(rest) = other.strip_prefix("cohort_") {
                     let (year, figure) = rest.split_once('.')?;
@@ -230,6 +245,10 @@ impl Metric {
             Metric::CompanyGrowth => "company_growth".into(),
             Metric::TurnoverPerYear => "turnover_per_year".into(),
             Metric::Cohort(y, f) => format!("cohort_{y}.{}", f.as_str()),
+            // Value-inclusive bands (cal-company).
+            Metric::LostMoneyWithValue => "lost_money_with_value".into(),
+            Metric::BrokeEvenWithValue => "broke_even_with_value".into(),
+            Metric::ProfitedWithValue => "profited_with_value".into(),
         }
     }
 
@@ -276,6 +295,18 @@ impl Metric {
                 | Metric::CompanyGrowth
                 | Metric::TurnoverPerYear
                 | Metric::Cohort(..)
+                | Metric::LostMoneyWithValue
+                | Metric::BrokeEvenWithValue
+                | Metric::ProfitedWithValue
+        )
+    }
+
+    /// Whether the metric is an outcome band of the net including the value of what was bought
+    /// (cal-company, issue 13).
+    pub fn with_value(self) -> bool {
+        matches!(
+            self,
+            Metric::LostMoneyWithValue | Metric::BrokeEvenWithValue | Metric::ProfitedWithValue
         )
     }
 
@@ -284,6 +315,14 @@ impl Metric {
     pub fn support(self, s: &Scenario) -> Result<(), String> {
         if s.company.is_some() {
             return super::company::company_support(self, s);
+        }
+        if self.with_value() {
+            return Err(format!(
+                "`{}` (net including the value of what was bought) is measured in the company \
+                 world only for now; on followed careers use `profitable_share` and the summary's \
+                 `with_product_value`",
+                self.name()
+            ));
         }
         if self.company_only() {
             return Err(format!(
@@ -368,7 +407,10 @@ impl Metric {
             | Metric::Penetration
             | Metric::CompanyGrowth
             | Metric::TurnoverPerYear
-            | Metric::Cohort(..) => point(f64::NAN),
+            | Metric::Cohort(..)
+            | Metric::LostMoneyWithValue
+            | Metric::BrokeEvenWithValue
+            | Metric::ProfitedWithValue => point(f64::NAN),
         }
     }
 }

@@ -248,8 +248,10 @@ fn validate_prints_the_company_figures_side_by_side_and_fails_on_fitted_misses()
         assert!(text.contains(figure), "{figure}: {text}");
     }
     assert!(text.contains("Pyramid Scheme Alert"), "{text}");
-    // The shipped company scenario is not calibrated to these figures yet (issue 13): a
-    // fitted miss must make validate exit 1 and say so.
+    // The shipped company scenario is calibrated to these figures at its own size (issue 13;
+    // `validate` without --set passes every fitted figure, docs/calibration.md). Shrunk to a
+    // 50,000-person market and four years it is another company, whose fitted figures may
+    // miss: a fitted miss must make validate exit 1 and say so, none must exit 0.
     if text.contains("FITTED target") {
         assert_eq!(out.status.code(), Some(1), "{text}");
         assert!(text.contains("has not been calibrated"), "{text}");

@@ -621,7 +621,12 @@ mod tests {
             .into_iter()
             .map(|(n, _)| n)
             .collect();
-        assert_eq!(names, TABLES);
+        // The shipped company has kinds of participant since its calibration (issue 13), so
+        // run also writes the by-kind table, which the page does not offer (yet).
+        let kinds = mlm_sim::world::kinds::KINDS_FILE;
+        assert!(names.contains(&kinds), "{names:?}");
+        let offered: Vec<&str> = names.into_iter().filter(|n| *n != kinds).collect();
+        assert_eq!(offered, TABLES);
     }
 
     #[test]
