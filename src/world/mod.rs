@@ -34,6 +34,7 @@ pub mod comp;
 pub mod html;
 pub mod kinds;
 pub mod output;
+pub mod replicates;
 pub mod report;
 pub mod shard;
 
