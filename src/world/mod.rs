@@ -51,11 +51,6 @@ use crate::scenario::{CompanySettings, Scenario};
 /// order of every reduction is the same on any machine.
 const CHUNK: usize = 2048;
 
-/// Most bytes of derived quantities kept per month from the prospect pass for the settle pass
-/// (see `kept` in [`World::run`]): above it (a big company's busiest months) the settle pass
-/// rebuilds them, so the memory bound per participant does not change.
-const KEPT_DERIVED_BYTES: usize = 64 << 20;
-
 /// Sponsor of a founder.
 pub const NO_SPONSOR: u32 = u32::MAX;
 /// `Member::quit_month` of someone still active.
@@ -305,11 +300,6 @@ impl World {
         let support = self.model.support_on() && !LEAN;
         let mut supported: Vec<u32> = Vec::new();
         let mut support_given: Vec<f64> = Vec::new();
-        // Each active member's derived quantities, built in the prospect pass and read again
-        // in the settle pass (a pure function of the drawn traits and kind, so keeping it
-        // changes no result; rebuilding it was about 5% of a company). Only while the month's
-        // list fits in KEPT_DERIVED_BYTES; else empty and the settle pass rebuilds them.
-        let mut kept: Vec<Derived> = Vec::new();
 
         for t in 0..self.months {
             // Cancellation (workshop page, Ctrl-C): checked once a month.
@@ -350,27 +340,12 @@ impl World {
             // 1. Prospect (parallel); each chunk also sums its fresh refusals' mean.
             parts.clear();
             parts.resize(n, (0.0, 0.0));
-            if n * std::mem::size_of::<Derived>() <= KEPT_DERIVED_BYTES {
-                // Entries of members who quit are never read: only new slots need a value.
-                match live.first() {
-                    Some(m) if kept.len() < n => {
-                        kept.resize(n, derived_of(&traits, m.id, m.kind));
-                    }
-                    _ => kept.truncate(n),
-                }
-            } else {
-                kept = Vec::new();
-            }
-            let chunks = n.div_ceil(CHUNK);
-            let mut kept_chunks: Vec<&mut [Derived]> = kept.chunks_mut(CHUNK).collect();
-            kept_chunks.resize_with(chunks, Default::default);
             let refusal_means: Vec<f64> = live
                 .par_chunks_mut(CHUNK)
                 .zip(draws.par_chunks_mut(CHUNK))
                 .zip(parts.par_chunks_mut(CHUNK))
-                .zip(kept_chunks.par_iter_mut())
                 .enumerate()
-                .map(|(c, (((members, out), ps), kd))| {
+                .map(|(c, ((members, out), ps))| {
                     let mut refusals = 0.0;
                     let first = c * CHUNK;
                     for (j, ((m, o), p)) in members
@@ -386,9 +361,6 @@ impl World {
                         // (empty when no one supports).
                         let support_hours = support_given.get(first + j).copied().unwrap_or(0.0);
                         let d = derived_of(&traits, m.id, m.kind);
-                        if let Some(slot) = kd.get_mut(j) {
-                            *slot = d;
-                        }
                         let mut st = Streams::for_month(
                             key_of(m.id),
                             t,
@@ -502,26 +474,21 @@ impl World {
                 .zip(income.par_chunks(CHUNK))
                 .zip(quit_flags.par_chunks_mut(CHUNK))
                 .zip(ranks.par_chunks(CHUNK))
-                .zip(kept_chunks.par_iter())
-                .map(|(((((members, ds), inc), qs), rs), kd)| {
+                .map(|((((members, ds), inc), qs), rs)| {
                     let mut active = 0u64;
-                    for (j, ((((m, o), c), q), r)) in members
+                    for ((((m, o), c), q), r) in members
                         .iter_mut()
                         .zip(ds)
                         .zip(inc)
                         .zip(qs.iter_mut())
                         .zip(rs)
-                        .enumerate()
                     {
                         if m.quit_month != STILL_ACTIVE {
                             continue;
                         }
                         active += 1;
                         m.best_rank = m.best_rank.max(*r);
-                        let d = match kd.get(j) {
-                            Some(d) => *d,
-                            None => derived_of(&traits, m.id, m.kind),
-                        };
+                        let d = derived_of(&traits, m.id, m.kind);
                         let mut st = Streams::for_month(
                             key_of(m.id),
                             t,
@@ -626,15 +593,7 @@ impl World {
         }
         // Free the working arrays before gathering everyone, the moment memory peaks.
         drop((traits, slot_of, ancestor, draws, volume, income, parts));
-        drop((
-            up,
-            pay_scratch,
-            quit_flags,
-            ranks,
-            supported,
-            support_given,
-            kept,
-        ));
+        drop((up, pay_scratch, quit_flags, ranks, supported, support_given));
         // One exact allocation; each batch is freed as soon as it is moved.
         let mut members = Vec::with_capacity(participants as usize);
         for batch in done {
