@@ -362,7 +362,8 @@ pub fn paired_change(
 }
 
 /// Simulate every replicate company of scenario `s` on the current rayon pool and measure
-/// them; stops between companies when `cancel` is set ([`crate::engine::Interrupted`]).
+/// them, up to one company per thread at once ([`crate::world::output::companies_at_once`]);
+/// stops when `cancel` is set ([`crate::engine::Interrupted`]).
 pub fn simulate(
     s: &Scenario,
     cancel: &std::sync::atomic::AtomicBool,
@@ -372,15 +373,18 @@ pub fn simulate(
         anyhow::bail!("{}: not a company scenario", s.file);
     };
     let replicates = world.settings().replicates;
-    let mut companies = Vec::with_capacity(replicates as usize);
-    for r in 0..replicates {
-        if cancel.load(std::sync::atomic::Ordering::SeqCst) {
-            return Err(crate::engine::Interrupted.into());
-        }
-        let company = world.simulate(r);
-        companies.push(CompanyMeasures::new(r, &company, s));
-        progress(1);
-    }
+    let at_once = crate::world::output::companies_at_once(s, rayon::current_num_threads());
+    let companies = crate::world::replicates::simulate_replicates(
+        &world,
+        0..replicates,
+        at_once,
+        cancel,
+        &|r, company| CompanyMeasures::new(r, company, s),
+        &mut |_, _| {
+            progress(1);
+            Ok(())
+        },
+    )?;
     Ok(CompanyFigures {
         seed: s.seed,
         companies,

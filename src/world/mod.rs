@@ -35,6 +35,7 @@ pub mod end_reasons;
 pub mod html;
 pub mod kinds;
 pub mod output;
+pub mod replicates;
 pub mod report;
 pub mod shard;
 

@@ -6,7 +6,7 @@
 //! the company world stays in the library.
 
 use std::fmt::Write as _;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use std::io::Write as _;
@@ -69,8 +69,23 @@ pub fn check_line(s: &Scenario) -> Option<String> {
     ))
 }
 
-/// Simulate replicates `range` of a company scenario (one after another; each uses every
-/// thread of the current rayon pool). Stops between replicates when `cancel` is set.
+/// How many companies of scenario `s` may be alive at once on `threads` threads: one per
+/// thread, as long as their up-front memory estimates together stay within
+/// [`MAX_COMPANY_BYTES`] (the bound [`check_memory`] holds a single company to).
+pub fn companies_at_once(s: &Scenario, threads: usize) -> usize {
+    let Some(c) = &s.company else {
+        return 1;
+    };
+    let most = c.market_size.min(c.max_participants);
+    let per_participant = BYTES_PER_PARTICIPANT + 8 * s.varying().len() as u64;
+    let one = most.saturating_mul(per_participant).max(1);
+    let fit = (MAX_COMPANY_BYTES / one).max(1);
+    (threads as u64).min(fit).min(c.replicates.max(1)).max(1) as usize
+}
+
+/// Simulate replicates `range` of a company scenario on the current rayon pool, up to one
+/// company per thread at once ([`companies_at_once`], [`super::replicates`]). Stops when
+/// `cancel` is set.
 pub fn simulate(
     s: &Scenario,
     range: std::ops::Range<u64>,
@@ -79,27 +94,26 @@ pub fn simulate(
     simulate_with(s, range, cancel, &mut |_, _| Ok(()))
 }
 
-/// Like [`simulate`], handing each simulated company to `each` (replicate index, company)
-/// before it is dropped, e.g. to stream `participants.csv`.
+/// Like [`simulate`], handing each simulated company to `each` (replicate index, company) in
+/// replicate order before it is dropped, e.g. to stream `participants.csv`.
 pub fn simulate_with(
     s: &Scenario,
     range: std::ops::Range<u64>,
     cancel: &AtomicBool,
-    each: &mut dyn FnMut(u64, &super::Company) -> Result<()>,
+    each: &mut super::replicates::Each<'_>,
 ) -> Result<Vec<ReplicateSummary>> {
     let Some(world) = World::new(s) else {
         bail!("scenario {} is not a company scenario", s.file);
     };
-    let mut out = Vec::new();
-    for r in range {
-        if cancel.load(Ordering::SeqCst) {
-            return Err(crate::engine::Interrupted.into());
-        }
-        let company = world.simulate_cancellable(r, cancel)?;
-        each(r, &company)?;
-        out.push(ReplicateSummary::new(r, &company, world.settings()));
-    }
-    Ok(out)
+    let at_once = companies_at_once(s, rayon::current_num_threads());
+    super::replicates::simulate_replicates(
+        &world,
+        range,
+        at_once,
+        cancel,
+        &|r, company| ReplicateSummary::new(r, company, world.settings()),
+        each,
+    )
 }
 
 /// Header of `participants.csv`.
@@ -156,7 +170,8 @@ pub fn run_scenario(
     let c = s.company.as_ref().expect("company scenario");
     let started = Instant::now();
     let reps = if participants_csv {
-        // One row per participant, streamed company by company (memory: one company).
+        // One row per participant, streamed company by company in replicate order (memory:
+        // the companies alive at once, `companies_at_once`).
         let name = "participants.csv";
         let shown = out.final_path().join(name);
         let cannot = || {
