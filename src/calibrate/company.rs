@@ -242,6 +242,11 @@ impl CompanyMeasures {
                 }
             }
             Metric::SurvivalMonth(_) => None,
+            // Value-inclusive bands: followed careers only in this branch (issue 13, cal-typical;
+            // the company world's version comes with cal-company).
+            Metric::LostMoneyWithValue | Metric::BrokeEvenWithValue | Metric::ProfitedWithValue => {
+                None
+            }
         }
     }
 }
@@ -257,6 +262,13 @@ pub fn company_support(metric: Metric, s: &Scenario) -> Result<(), String> {
              company world use `turnover_per_year` or `cohort_Y.failure_rate`",
             metric.name()
         )),
+        // Issue 13, cal-typical: refused until the company world tallies them (cal-company).
+        Metric::LostMoneyWithValue | Metric::BrokeEvenWithValue | Metric::ProfitedWithValue => {
+            Err(format!(
+                "`{}` is measured on followed careers only for now",
+                metric.name()
+            ))
+        }
         Metric::Cohort(y, _) if u32::from(y) > c.years => Err(format!(
             "`{}` names join year {y}, past the horizon of {} years (cohorts 0 = founders to {})",
             metric.name(),

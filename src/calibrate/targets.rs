@@ -338,6 +338,18 @@ impl Targets {
             n -= 1;
             why.push("lost_money + broke_even + profited always sum to 1".to_string());
         }
+        let valued = [
+            Metric::LostMoneyWithValue,
+            Metric::BrokeEvenWithValue,
+            Metric::ProfitedWithValue,
+        ];
+        if valued.iter().all(|b| fitted.contains(b)) {
+            n -= 1;
+            why.push(
+                "lost_money_with_value + broke_even_with_value + profited_with_value always sum to 1"
+                    .to_string(),
+            );
+        }
         let reasons: Vec<Metric> = EndReason::ALL
             .into_iter()
             .filter(|r| r.is_quit())

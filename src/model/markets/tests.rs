@@ -63,9 +63,9 @@ fn months_of(m: &Model, months: u32, customers: u32, hours_elsewhere: f64) -> Ve
         .collect()
 }
 
-const SHIPPED: [&str; 4] = [
+// typical.toml is not among them since issue 13 (it has a warm market).
+const SHIPPED: [&str; 3] = [
     include_str!("../../../scenarios/bench-reduced.toml"),
-    include_str!("../../../scenarios/typical.toml"),
     include_str!("../../../scenarios/company-typical.toml"),
     "name='x'\nmonths=36\n[prospecting]\ncontacts_per_month=30\njoin_probability=0.05\ncustomer_probability=0.1\nfollow_through_fade=0.01\n[relationships]\nrapport=0.5\nreferrals_per_customer=0.3\n[rejection]\nsting=0.02\n[motivation]\nquit_below=0.3\nrecovery=0.2\n[downline]\ndepth=2\n[economics]\nmonthly_purchase=50\ncustomer_order=40\nretail_margin=0.2\ncustomer_churn=0.1\ncommission_rates=[0.05,0.03]\n",
 ];
