@@ -73,8 +73,8 @@ pub enum Metric {
     /// `cohort_Y.FIGURE`: a figure of the join cohort Y (0 = founders, y = first worked in
     /// year y).
     Cohort(u8, CohortFigure),
-    // ---- Value-inclusive outcome bands (issue 13, cal-company; measured in
-    // [`super::company`], company world only for now) ----
+    // ---- Value-inclusive outcome bands (issue 13; followed careers here, the company world
+    // in [`super::company`]) ----
     /// `lost_money_with_value`: whole-career net *including the value to the buyer of what they
     /// bought* (`economics.product_value` x purchases) below minus the break-even band. Why:
     /// survey respondents judge for themselves, and someone who bought products they use did
@@ -98,7 +98,7 @@ pub enum Kind {
 }
 
 /// The metric names a targets file may use, for error messages.
-pub const METRIC_NAMES: &str = "failure_rate, quit_share, profitable_share, lost_money, broke_even, profited, profited_under_5000, survival_month_N (N = 1..months), company_payments_zero, company_payments_at_most_1000, quit_reason.REASON (REASON = financial_loss, rejection_burnout, awkward_with_friends_and_family, disillusioned, inactive, unsupported, life_event), net_mean, net_median, company_payments_mean, company_payments_median, company_payments_median_over_mean, recruits_per_active_year; company world only: top_1pct_commission_share, top_10pct_commission_share, penetration, company_growth, turnover_per_year, cohort_Y.FIGURE (Y = 0 for founders, 1.. for the year joined; FIGURE = failure_rate, lost_money, no_payments, net_median), lost_money_with_value, broke_even_with_value, profited_with_value";
+pub const METRIC_NAMES: &str = "failure_rate, quit_share, profitable_share, lost_money, broke_even, profited, profited_under_5000, survival_month_N (N = 1..months), company_payments_zero, company_payments_at_most_1000, quit_reason.REASON (REASON = financial_loss, rejection_burnout, awkward_with_friends_and_family, disillusioned, inactive, unsupported, life_event), net_mean, net_median, company_payments_mean, company_payments_median, company_payments_median_over_mean, recruits_per_active_year, lost_money_with_value, broke_even_with_value, profited_with_value; company world only: top_1pct_commission_share, top_10pct_commission_share, penetration, company_growth, turnover_per_year, cohort_Y.FIGURE (Y = 0 for founders, 1.. for the year joined; FIGURE = failure_rate, lost_money, no_payments, net_median)";
 
 /// A measured value with its 95% interval and standard error.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -189,7 +189,7 @@ impl Metric {
             "penetration" => Metric::Penetration,
             "company_growth" => Metric::CompanyGrowth,
             "turnover_per_year" | "company_turnover" => Metric::TurnoverPerYear,
-            // Value-inclusive bands (cal-company).
+            // Value-inclusive bands (issue 13).
             "lost_money_with_value" => Metric::LostMoneyWithValue,
             "broke_even_with_value" => Metric::BrokeEvenWithValue,
             "profited_with_value" => Metric::ProfitedWithValue,
@@ -245,7 +245,7 @@ impl Metric {
             Metric::CompanyGrowth => "company_growth".into(),
             Metric::TurnoverPerYear => "turnover_per_year".into(),
             Metric::Cohort(y, f) => format!("cohort_{y}.{}", f.as_str()),
-            // Value-inclusive bands (cal-company).
+            // Value-inclusive bands (issue 13).
             Metric::LostMoneyWithValue => "lost_money_with_value".into(),
             Metric::BrokeEvenWithValue => "broke_even_with_value".into(),
             Metric::ProfitedWithValue => "profited_with_value".into(),
@@ -295,18 +295,6 @@ impl Metric {
                 | Metric::CompanyGrowth
                 | Metric::TurnoverPerYear
                 | Metric::Cohort(..)
-                | Metric::LostMoneyWithValue
-                | Metric::BrokeEvenWithValue
-                | Metric::ProfitedWithValue
-        )
-    }
-
-    /// Whether the metric is an outcome band of the net including the value of what was bought
-    /// (cal-company, issue 13).
-    pub fn with_value(self) -> bool {
-        matches!(
-            self,
-            Metric::LostMoneyWithValue | Metric::BrokeEvenWithValue | Metric::ProfitedWithValue
         )
     }
 
@@ -315,14 +303,6 @@ impl Metric {
     pub fn support(self, s: &Scenario) -> Result<(), String> {
         if s.company.is_some() {
             return super::company::company_support(self, s);
-        }
-        if self.with_value() {
-            return Err(format!(
-                "`{}` (net including the value of what was bought) is measured in the company \
-                 world only for now; on followed careers use `profitable_share` and the summary's \
-                 `with_product_value`",
-                self.name()
-            ));
         }
         if self.company_only() {
             return Err(format!(
@@ -352,6 +332,19 @@ impl Metric {
             Metric::LostMoney => share_with_ci(o.lost_money, o.lost_money_ci, n),
             Metric::BrokeEven => share_with_ci(o.broke_even, o.broke_even_ci, n),
             Metric::Profited => share_with_ci(o.profited, o.profited_ci, n),
+            // Value-inclusive bands (issue 13): the cash bands when nothing is valued.
+            Metric::LostMoneyWithValue => match &s.with_product_value {
+                Some(v) => share_of((v.lost_money * n as f64).round() as u64, n),
+                None => share_with_ci(o.lost_money, o.lost_money_ci, n),
+            },
+            Metric::BrokeEvenWithValue => match &s.with_product_value {
+                Some(v) => share_of((v.broke_even * n as f64).round() as u64, n),
+                None => share_with_ci(o.broke_even, o.broke_even_ci, n),
+            },
+            Metric::ProfitedWithValue => match &s.with_product_value {
+                Some(v) => share_of((v.profited * n as f64).round() as u64, n),
+                None => share_with_ci(o.profited, o.profited_ci, n),
+            },
             Metric::ProfitedUnder5000 => {
                 let profited = (o.profited * n as f64).round() as u64;
                 share_with_ci(o.profited_small_share, o.profited_small_share_ci, profited)
@@ -407,10 +400,7 @@ impl Metric {
             | Metric::Penetration
             | Metric::CompanyGrowth
             | Metric::TurnoverPerYear
-            | Metric::Cohort(..)
-            | Metric::LostMoneyWithValue
-            | Metric::BrokeEvenWithValue
-            | Metric::ProfitedWithValue => point(f64::NAN),
+            | Metric::Cohort(..) => point(f64::NAN),
         }
     }
 }
@@ -446,6 +436,9 @@ mod tests {
             "company_payments_median_over_mean",
             "recruits_per_active_year",
             "net_median",
+            "lost_money_with_value",
+            "broke_even_with_value",
+            "profited_with_value",
         ];
         for n in names {
             assert_eq!(Metric::parse(n).map(|m| m.name()).as_deref(), Some(n));
@@ -453,6 +446,74 @@ mod tests {
         // Not a quit reason: still in the business.
         assert_eq!(Metric::parse("quit_reason.active_losing"), None);
         assert_eq!(Metric::parse("survival_month_0"), None);
+    }
+
+    // ---- Value-inclusive outcome bands (issue 13) ----
+
+    fn summary_and_records(
+        text: &str,
+        careers: u64,
+    ) -> (Summary, Vec<crate::outcome::CareerOutcome>) {
+        use std::sync::atomic::AtomicBool;
+        let s = crate::scenario::parse(text, "t.toml", &[]).unwrap();
+        let model = crate::model::Model::new(&s);
+        let cancel = AtomicBool::new(false);
+        let hooks = crate::engine::Hooks {
+            progress: &|_| {},
+            cancel: &cancel,
+        };
+        let mut records = Vec::new();
+        let tally = crate::engine::run_with_records(&s, &model, 0..careers, &hooks, &mut |r| {
+            records.extend_from_slice(r);
+            Ok(())
+        })
+        .unwrap()
+        .unwrap();
+        (Summary::new(&s, &tally), records)
+    }
+
+    /// `*_with_value` measure the share of careers whose cash net plus the value of what they
+    /// bought falls in each band: a recount of every career gives the same counts, and without
+    /// product value they are the cash bands exactly.
+    #[test]
+    fn value_inclusive_bands_match_a_recount_and_equal_the_cash_bands_without_value() {
+        // The shipped typical.toml has kinds, and its buyers value what they buy.
+        const TYPICAL: &str = include_str!("../../scenarios/typical.toml");
+        let (s, records) = summary_and_records(TYPICAL, 1200);
+        let band = crate::stats::to_cents(s.outcome_bands.break_even_band);
+        let mut counts = [0u64; 3];
+        for c in &records {
+            let v = crate::stats::to_cents(c.person.money.net())
+                + crate::stats::to_cents(c.purchases_value);
+            counts[usize::from(v >= -band) + usize::from(v > band)] += 1;
+        }
+        let n = records.len() as f64;
+        for (metric, count) in [
+            (Metric::LostMoneyWithValue, counts[0]),
+            (Metric::BrokeEvenWithValue, counts[1]),
+            (Metric::ProfitedWithValue, counts[2]),
+        ] {
+            assert_eq!(
+                metric.measure(&s).value,
+                count as f64 / n,
+                "{}",
+                metric.name()
+            );
+        }
+        // Buyers value what they bought, so the value-inclusive net moves careers out of
+        // "lost money".
+        assert!((counts[0] as f64) < s.outcome_bands.lost_money * n);
+        let mut plain: toml_edit::DocumentMut = TYPICAL.parse().unwrap();
+        plain.remove("kinds");
+        let (cash, _) = summary_and_records(&plain.to_string(), 1200);
+        assert!(cash.with_product_value.is_none());
+        for (valued, plain) in [
+            (Metric::LostMoneyWithValue, Metric::LostMoney),
+            (Metric::BrokeEvenWithValue, Metric::BrokeEven),
+            (Metric::ProfitedWithValue, Metric::Profited),
+        ] {
+            assert_eq!(valued.measure(&cash), plain.measure(&cash));
+        }
     }
 
     #[test]

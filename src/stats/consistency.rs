@@ -308,6 +308,22 @@ impl Tally {
                 return Err(bad(field, format!("counts {total} careers, not {n}")));
             }
         }
+        // Value-inclusive bands (issue 13): every career once, or none at all in a tally
+        // written before they existed (the fields then read as 0).
+        let valued = checked_sum(
+            "lost_money_with_value",
+            [
+                &self.lost_money_with_value,
+                &self.broke_even_with_value,
+                &self.profited_with_value,
+            ],
+        )?;
+        if valued != n && valued != 0 {
+            return Err(bad(
+                "lost_money_with_value",
+                format!("the value-inclusive bands count {valued} careers, not {n}"),
+            ));
+        }
         if d.profited_small > d.profited {
             return Err(bad(
                 "disclosure.profited_small",
@@ -351,7 +367,10 @@ impl Tally {
             capped,
             person_months,
             purchases_value_cents,
-            profitable_with_value
+            profitable_with_value,
+            lost_money_with_value,
+            broke_even_with_value,
+            profited_with_value
         );
         // Kinds of participant (issue 12, H2).
         for (mine, theirs) in t.by_kind.iter_mut().zip(&o.by_kind) {

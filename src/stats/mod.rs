@@ -116,6 +116,18 @@ pub struct Tally {
     /// Careers by kind of participant (all in kind 0 when the scenario has no kinds).
     #[serde(default)]
     pub by_kind: [KindTally; KINDS],
+    // ---- Value-inclusive outcome bands (issue 13, calibration to AARP 2018) ----
+    /// Careers whose net including the value of what they bought is below minus the
+    /// break-even band (the survey band `lost_money`, with product value).
+    #[serde(default)]
+    pub lost_money_with_value: u64,
+    /// Careers whose net including that value is within ±the break-even band.
+    #[serde(default)]
+    pub broke_even_with_value: u64,
+    /// Careers whose net including that value is above the break-even band.
+    #[serde(default)]
+    pub profited_with_value: u64,
+    // ---- end of issue 13's value-inclusive bands ----
 }
 
 impl Tally {
@@ -151,6 +163,9 @@ impl Tally {
             purchases_value_cents: 0,
             profitable_with_value: 0,
             by_kind: [KindTally::default(); KINDS],
+            lost_money_with_value: 0,
+            broke_even_with_value: 0,
+            profited_with_value: 0,
         }
     }
 
@@ -197,6 +212,14 @@ impl Tally {
         let value_c = i128::from(to_cents(c.purchases_value));
         self.purchases_value_cents += value_c;
         self.profitable_with_value += u64::from(net + c.purchases_value > 0.0);
+        // The survey bands on the value-inclusive net, in whole cents like the cash bands
+        // (`Disclosure::add`), so the two agree exactly when nothing is valued.
+        let band = self.disclosure.break_even_cents;
+        match i128::from(net_c) + value_c {
+            v if v < -i128::from(band) => self.lost_money_with_value += 1,
+            v if v <= i128::from(band) => self.broke_even_with_value += 1,
+            _ => self.profited_with_value += 1,
+        }
         if let Some(k) = self.by_kind.get_mut(usize::from(c.kind)) {
             k.careers += 1;
             k.failures += u64::from(failed);
@@ -251,6 +274,9 @@ impl Tally {
         for (a, b) in self.by_kind.iter_mut().zip(&o.by_kind) {
             a.merge(b);
         }
+        self.lost_money_with_value += o.lost_money_with_value;
+        self.broke_even_with_value += o.broke_even_with_value;
+        self.profited_with_value += o.profited_with_value;
     }
 
     /// `active()[t]`: careers still active at the end of month `t` (t = 0 .. months-1).
@@ -327,6 +353,59 @@ mod tests {
         assert_eq!(t.active(), vec![3, 2, 2, 2]);
         assert_eq!(t.failures(), 2);
         assert_eq!(t.quits(), 1);
+    }
+
+    // ---- Value-inclusive outcome bands (issue 13) ----
+
+    /// Closed form on hand-made careers: the band of `net + value` against ±$500, edges
+    /// included in "broke even" as for the cash bands; with no value the two agree.
+    #[test]
+    fn value_inclusive_bands_count_net_plus_value_against_the_band() {
+        let mut t = Tally::new(4, 2, 500.0);
+        let cases = [
+            // (cash net, value of purchases): the value-inclusive band
+            (-1000.0, 1000.0), // 0: broke even (cash: lost)
+            (-1000.0, 400.0),  // -600: lost
+            (-200.0, 800.0),   // +600: profited (cash: broke even)
+            (-500.0, 0.0),     // -500 exactly: broke even
+            (-500.0, 1000.0),  // +500 exactly: broke even
+            (-500.01, 0.0),    // lost
+            (600.0, 0.0),      // profited
+        ];
+        for (net, value) in cases {
+            let mut c = career(EndReason::ActiveLosing, 4, net);
+            c.purchases_value = value;
+            t.add(&c);
+        }
+        assert_eq!(
+            (
+                t.lost_money_with_value,
+                t.broke_even_with_value,
+                t.profited_with_value
+            ),
+            (2, 3, 2)
+        );
+        assert_eq!(
+            (
+                t.disclosure.lost_money,
+                t.disclosure.broke_even,
+                t.disclosure.profited
+            ),
+            (3, 3, 1)
+        );
+        let mut cash = Tally::new(4, 2, 500.0);
+        for (net, _) in cases {
+            cash.add(&career(EndReason::ActiveLosing, 4, net));
+        }
+        let d = &cash.disclosure;
+        assert_eq!(
+            (
+                cash.lost_money_with_value,
+                cash.broke_even_with_value,
+                cash.profited_with_value
+            ),
+            (d.lost_money, d.broke_even, d.profited)
+        );
     }
 
     #[test]

@@ -23,6 +23,16 @@ pub struct ValueIncluded {
     pub net_mean: f64,
     /// Share whose net including that value is > 0.
     pub profitable_share: f64,
+    /// Share whose net including that value is below minus the break-even band (the survey
+    /// band "lost money" judged with the value of what was bought; issue 13).
+    #[serde(default)]
+    pub lost_money: f64,
+    /// Share whose net including that value is within ±the break-even band.
+    #[serde(default)]
+    pub broke_even: f64,
+    /// Share whose net including that value is above the break-even band.
+    #[serde(default)]
+    pub profited: f64,
 }
 
 /// Outcomes of the followed careers of one kind of participant.
@@ -45,6 +55,14 @@ pub struct KindOutcome {
     /// Mean net including the value of what they bought (currency units); equals
     /// `net_mean` when this kind's product value is 0.
     pub net_with_value_mean: f64,
+}
+
+fn share(count: u64, n: u64) -> f64 {
+    if n == 0 {
+        0.0
+    } else {
+        count as f64 / n as f64
+    }
 }
 
 fn per(cents: i128, n: u64) -> f64 {
@@ -70,6 +88,9 @@ pub(super) fn value_included(s: &Scenario, t: &Tally) -> Option<ValueIncluded> {
         } else {
             t.profitable_with_value as f64 / t.careers as f64
         },
+        lost_money: share(t.lost_money_with_value, t.careers),
+        broke_even: share(t.broke_even_with_value, t.careers),
+        profited: share(t.profited_with_value, t.careers),
     })
 }
 

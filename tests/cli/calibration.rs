@@ -224,10 +224,35 @@ fn validate_checks_any_scenario_against_its_targets_and_exits_1_on_a_fitted_miss
 #[test]
 fn calibrate_refuses_more_free_keys_than_independent_targets_unless_forced() {
     let dir = tempfile::tempdir().unwrap();
+    // The shape of the targets file before issue 13's refit: the three AARP bands (two
+    // independent figures) and survival against five free keys.
+    let targets = dir.path().join("five-keys.toml");
+    let mut text = String::new();
+    for (metric, value) in [
+        ("lost_money", 0.47),
+        ("broke_even", 0.26),
+        ("profited", 0.27),
+        ("survival_month_12", 0.535),
+    ] {
+        text += &format!(
+            "[[target]]\nmetric = \"{metric}\"\nvalue = {value}\ntolerance = 0.04\nsource = \"x\"\n"
+        );
+    }
+    for key in [
+        "prospecting.join_probability",
+        "prospecting.customer_probability",
+        "rejection.sting",
+        "attrition.life_events_per_month",
+        "prospecting.contacts_per_month",
+    ] {
+        text += &format!("[[free]]\nkey = \"{key}\"\nmin = 0.001\nmax = 0.05\n");
+    }
+    fs::write(&targets, text).unwrap();
     let fitted = dir.path().join("typical.fitted.toml");
     mlm()
-        .args(["calibrate", "scenarios/typical.toml"])
-        .args(["--targets", "scenarios/targets/aarp-2018.toml", "--out"])
+        .args(["calibrate", "scenarios/typical.toml", "--targets"])
+        .arg(&targets)
+        .arg("--out")
         .arg(&fitted)
         .assert()
         .code(2)
@@ -235,7 +260,7 @@ fn calibrate_refuses_more_free_keys_than_independent_targets_unless_forced() {
             "5 free keys but only 3 independent fitted target(s)",
         ))
         .stderr(contains("--force"));
-    assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+    assert!(!fitted.exists());
 }
 
 #[test]

@@ -308,7 +308,7 @@ fn ab_mode_pairs_the_careers_and_reports_the_difference_as_compare_does() {
         let body = json!({
             "session": "t6",
             "pinned": { "scenario": "typical" },
-            "current": { "scenario": "typical", "settings": { "rejection.sting": "0.05" } },
+            "current": { "scenario": "typical", "settings": { "attrition.life_events_per_month": "0.05" } },
             "careers": careers,
         });
         let (status, r) = server.post("/api/run", &body);
@@ -319,7 +319,9 @@ fn ab_mode_pairs_the_careers_and_reports_the_difference_as_compare_does() {
     let ab = &res["ab"];
     let [d, lo, hi] = [0, 1, 2].map(|i| ab["failure_diff"][i].as_f64().unwrap());
     assert!(lo <= d && d <= hi);
-    // A harsher sting cannot lower failures on the same careers.
+    // More quits for life events cannot lower failures on the same careers (a quitter has
+    // failed). (Was a harsher sting; since issue 13's refit typical's quits come from
+    // awkwardness and losses, and the sting moves failures too little for a clear verdict.)
     assert!(d > 0.0, "{ab}");
     // A is exactly the unmodified scenario, B exactly the moved one.
     let a = run_summary(&[&scenario_path("typical"), "--careers", "2000"], "typical");
