@@ -7,6 +7,10 @@
 //! * `four-replicates`: four such companies, as `run` simulates them (`output::simulate`:
 //!   up to one company per thread at once, `world::replicates`).
 //! * `followed-typical`: `typical.toml`'s followed careers (their downlines included).
+//! * `followed-company-typical`: the very behaviour of `company-typical.toml` (its kinds,
+//!   warm market, plan rates) as followed careers over the same ten years, the downline
+//!   simulated to the paid levels plus one in an unlimited market: the closest like-for-like
+//!   comparison, since `typical.toml` was calibrated with its own kind shares.
 //!
 //! The 10-million-participant measurement of the README is a timed release run, not a
 //! criterion benchmark (one iteration takes tens of seconds).
@@ -79,6 +83,26 @@ fn company(c: &mut Criterion) {
     g.bench_function(BenchmarkId::new("person_months", "followed-typical"), |b| {
         b.iter(|| pool.install(|| black_box(followed())))
     });
+
+    // The company's own behaviour as followed careers: the same scenario without its
+    // company world.
+    let mut s = load("company-typical.toml", &[]);
+    s.company = None;
+    s.careers = 1000;
+    let m = Model::new(&s);
+    let followed = || {
+        let hooks = Hooks {
+            progress: &|_| {},
+            cancel: &never,
+        };
+        engine::run(&s, &m, 0..s.careers, &hooks).expect("not cancelled")
+    };
+    let person_months = pool.install(followed).person_months;
+    g.throughput(Throughput::Elements(person_months));
+    g.bench_function(
+        BenchmarkId::new("person_months", "followed-company-typical"),
+        |b| b.iter(|| pool.install(|| black_box(followed()))),
+    );
     g.finish();
 }
 

@@ -268,11 +268,11 @@ impl Model {
                 // come out of the time budget before prospecting (when hours are counted).
                 n.draws =
                     n.state
-                        .prospect::<LEAN, MARKETS>(&n.d, &mut n.streams, 1.0, support_hours);
+                        .prospect::<LEAN, MARKETS, _>(&n.d, &mut n.streams, 1.0, support_hours);
                 let new_customers = n.draws.new_customers;
                 capped |= n
                     .state
-                    .serve_customers::<LEAN>(&n.d, &mut n.streams, new_customers);
+                    .serve_customers::<LEAN, _>(&n.d, &mut n.streams, new_customers);
                 n.income = 0.0;
                 // Commissions: this month's volume pays the upline, level by level.
                 let levels = (level as usize).min(pay_levels);
@@ -299,7 +299,7 @@ impl Model {
                 let n = &mut ws.nodes[i];
                 let tau = t - n.start;
                 let commissions = if ECON { n.income } else { 0.0 };
-                let month = n.state.settle::<LEAN, ECON, MOTIV, MARKETS>(
+                let month = n.state.settle::<LEAN, ECON, MOTIV, MARKETS, _>(
                     &n.d,
                     &mut n.streams,
                     &n.draws,
@@ -413,9 +413,9 @@ impl Model {
         let mut capped = false;
         let mut end = None;
         for t in 0..self.months {
-            let draws = state.prospect::<LEAN, MARKETS>(&d, &mut streams, 1.0, 0.0);
-            capped |= state.serve_customers::<LEAN>(&d, &mut streams, draws.new_customers);
-            let month = state.settle::<LEAN, ECON, MOTIV, MARKETS>(
+            let draws = state.prospect::<LEAN, MARKETS, _>(&d, &mut streams, 1.0, 0.0);
+            capped |= state.serve_customers::<LEAN, _>(&d, &mut streams, draws.new_customers);
+            let month = state.settle::<LEAN, ECON, MOTIV, MARKETS, _>(
                 &d,
                 &mut streams,
                 &draws,

@@ -35,6 +35,8 @@
 //! is used up (or there is none) the month is drawn as in the old step (three independent
 //! Poisson counts from the same streams), exact for a Poisson number of contacts.
 
+use rand::Rng;
+
 use super::sampling::{binomial, poisson};
 use super::step::{MonthDraws, PersonState, Streams};
 use super::Derived;
@@ -57,6 +59,21 @@ pub(crate) struct MarketTraits {
     awkwardness: f64,
     cold_market: f64,
     overlap: f64,
+}
+
+/// `x.round() as u32` for `x` in [0, 100000] (people known, validated), without the
+/// library call `round` is on the baseline x86-64 target (no SSE4.1): the company world
+/// rebuilds each member's derived values every month, and the call was a measurable share
+/// of it. Truncation is exact for such `x`, so is `x - t`, and rounding half away from zero
+/// adds one exactly when the remainder is at least a half.
+#[inline(always)]
+fn whole_people(x: f64) -> u32 {
+    let t = x as u32;
+    if x - f64::from(t) >= 0.5 {
+        t + 1
+    } else {
+        t
+    }
 }
 
 /// `g(h) = h^n / (h^n + a^n)`: the share of the best chance of a yes reached by giving a
@@ -127,7 +144,7 @@ impl MarketTraits {
             hours_per_customer: t.get(HoursPerCustomer),
             hours_per_contact: t.get(HoursPerContact),
             // In range [0, 100000] by validation: the conversion is exact after rounding.
-            warm_known: t.get(PeopleKnown).round() as u32,
+            warm_known: whole_people(t.get(PeopleKnown)),
             p_join_warm: pj,
             p_customer_warm: pc,
             p_reject_warm: (1.0 - pj - pc).max(0.0),
@@ -218,10 +235,10 @@ impl PersonState {
     /// documentation). `fresh` as in [`PersonState::prospect`]; `hours_elsewhere`: hours
     /// already spent this month on other business work (supporting recruits).
     #[inline(always)]
-    pub(crate) fn prospect_in_markets(
+    pub(crate) fn prospect_in_markets<R: Rng>(
         &mut self,
         d: &Derived,
-        s: &mut Streams,
+        s: &mut Streams<R>,
         fresh: f64,
         hours_elsewhere: f64,
     ) -> MonthDraws {

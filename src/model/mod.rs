@@ -265,21 +265,38 @@ impl Model {
         self.drawn_ids.len()
     }
 
-    /// Derived quantities from varying values drawn earlier (by [`Model::derived_for`] into
-    /// its `drawn` list): the company world stores the few drawn values per participant and
-    /// rebuilds the rest, instead of sampling the distributions again every month.
+    /// A worker's scratch for [`Model::derived_from_drawn_in`].
+    pub(crate) fn traits_scratch(&self) -> TraitsScratch {
+        TraitsScratch(self.kinds.iter().map(|k| k.base).collect())
+    }
+
+    /// Derived quantities from values drawn earlier (by [`Model::derived_for`] into its
+    /// `drawn` list, in the order of [`Model::varying_ids`]): the company world stores the few
+    /// drawn values per participant and rebuilds the rest every month, instead of sampling
+    /// the distributions again or storing 300 bytes per participant.
+    ///
+    /// The stored values are written into `scratch`'s copy of the kind's fixed traits (every
+    /// stored parameter is overwritten on every call, and a kind's row holds its fixed values
+    /// for those it does not draw): the same traits as a fresh copy, without copying the whole
+    /// table per person-month, which was a measurable share of a company run. (Writing the
+    /// few fields each drawn value feeds over the kind's fixed derived values, instead of
+    /// rebuilding, was tried and measured no faster.)
     #[inline]
-    pub(crate) fn derived_from_drawn(&self, kind: u8, drawn: &[f64]) -> Derived {
+    pub(crate) fn derived_from_drawn_in(
+        &self,
+        scratch: &mut TraitsScratch,
+        kind: u8,
+        drawn: &[f64],
+    ) -> Derived {
         let k = &self.kinds[usize::from(kind)];
         if k.varying.is_empty() {
-            // Nothing of this kind varies: the stored values are its fixed ones.
             return k.base_derived;
         }
-        let mut traits = k.base;
+        let traits = &mut scratch.0[usize::from(kind)];
         for (id, v) in self.drawn_ids.iter().zip(drawn) {
             traits.set(*id, *v);
         }
-        Derived::from_traits(&traits, self.time_budget)
+        Derived::from_traits(traits, self.time_budget)
     }
 
     /// The parameters drawn per person, in the order of [`CareerOutcome::drawn`].
@@ -315,6 +332,10 @@ impl Model {
         Derived::from_traits(&traits, self.time_budget)
     }
 }
+
+/// Each kind's fixed traits, for one worker to write a person's drawn values into
+/// ([`Model::derived_from_drawn_in`]).
+pub(crate) struct TraitsScratch(Vec<Traits>);
 
 /// Commission levels that can pay anything: up to the last positive rate, and none when no
 /// money can flow through them.

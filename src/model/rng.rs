@@ -8,6 +8,10 @@
 //!   `key = mix(p, n + 1) ^ CHILD_SALT`;
 //! * the stream for one purpose of a person: `seed_from_u64(mix(key, purpose))`.
 //!
+//! The company world's members draw from short-lived streams per (person, month, phase,
+//! purpose) instead ([`super::step::Streams::for_month`], SplitMix64: seeding is what such a
+//! stream costs).
+//!
 //! Because streams depend only on (seed, career index, position in the downline, purpose),
 //! results cannot depend on thread count, chunking or shard boundaries. Separate purposes give
 //! **common random numbers** across scenarios: career `k` meets the same life events and the

@@ -21,6 +21,13 @@ pub fn poisson<R: Rng + ?Sized>(rng: &mut R, lambda: f64) -> u64 {
     }
     if lambda < INVERSION_LIMIT {
         let u: f64 = rng.random();
+        // Most months draw small means, and most of their draws are 0: `1 - lambda` is below
+        // `exp(-lambda)` = P(0) by at least `lambda^2 / 3` (for lambda <= 1), which for
+        // lambda > 1e-6 is a thousand times the rounding of either side, so a `u` below it is
+        // a 0 without computing the exponential (the same draw, exactly).
+        if u <= 1.0 - lambda && lambda > 1e-6 {
+            return 0;
+        }
         let mut p = (-lambda).exp();
         let mut cdf = p;
         let mut k = 0u64;

@@ -16,7 +16,8 @@
 //! The const parameters compile out steps a scenario cannot use (see [`super::Model`]): a
 //! scenario without customers or rejections does not pay for them in every simulated month.
 
-use rand::{RngExt, SeedableRng};
+use rand::{Rng, RngExt, SeedableRng};
+use rand_xoshiro::SplitMix64;
 
 use super::rng::{mix, stream, Purpose, Stream};
 use super::sampling::{binomial, poisson};
@@ -27,13 +28,23 @@ use super::{Derived, EndReason, Money, MAX_CUSTOMERS};
 /// Streams a person can never use (no customers, rejections that cannot matter, no life events,
 /// no neglect) are not created at all.
 #[derive(Debug, Clone)]
-pub struct Streams {
-    pub(super) recruiting: Stream,
-    pub(super) customers: Option<Stream>,
-    pub(super) rejections: Option<Stream>,
-    life: Option<Stream>,
-    neglect: Option<Stream>,
+pub struct Streams<R = Stream> {
+    pub(super) recruiting: R,
+    pub(super) customers: Option<R>,
+    pub(super) rejections: Option<R>,
+    life: Option<R>,
+    neglect: Option<R>,
 }
+
+/// The generator of the company world's per-(person, month, phase, purpose) streams.
+///
+/// Why not the followed mode's Xoshiro256++: such a stream is seeded for a handful of draws
+/// (one Poisson or Bernoulli draw each, mostly) and thrown away, so seeding is the cost that
+/// matters. Seeding Xoshiro256++ from a key runs SplitMix64 four times, and five streams a
+/// person-month made seeding a sixth of a company run. SplitMix64 itself (a named, portable
+/// generator that passes BigCrush) is seeded by its key as it stands, and each key is already
+/// a full-avalanche hash of (seed, replicate, person, month, phase, purpose).
+pub type MonthStream = SplitMix64;
 
 impl Streams {
     /// The streams of the person with `key`, derived from `key` alone. `rejections_matter` is
@@ -48,38 +59,57 @@ impl Streams {
             neglect: (d.neglect > 0.0).then(|| stream(key, Purpose::Neglect)),
         }
     }
+}
 
-    /// The streams of the person with `key` for one phase of one `month` only: the company
-    /// world derives fresh streams per (person, month, phase, purpose), so nothing random has
-    /// to be stored per participant between months and no draw depends on the order people
-    /// are processed in. Each phase of a month gets its own, so a stream used in two phases
-    /// (customers won, then customers lost) never reuses a number.
+/// Spacing of the purposes' month streams: stream `p` of a (person, month, phase) starts at
+/// `key + p x PURPOSE_STEP`. SplitMix64 walks its state by its odd increment `PHI`, so two
+/// purposes' streams could only share numbers if `PURPOSE_STEP x (p - q)` were a small multiple
+/// of `PHI`; a test checks it is not for any two purposes (no overlap within 2^32 draws).
+const PURPOSE_STEP: u64 = 0xbf58_476d_1ce4_e5b9;
+/// Salt of the month streams' keys ("month-st").
+const MONTH_SALT: u64 = 0x6d6f_6e74_682d_7374;
+
+impl Streams<MonthStream> {
+    /// The streams of participant `id` of the company with key `company` for one phase of one
+    /// `month` only: the company world derives fresh streams per (person, month, phase,
+    /// purpose), so nothing random has to be stored per participant between months and no
+    /// draw depends on the order people are processed in. Each phase of a month gets its own,
+    /// so a stream used in two phases (customers won, then customers lost) never reuses a
+    /// number.
     ///
-    /// Only the streams the phase uses are seeded (`use_*`); seeding a generator is a
-    /// noticeable share of a company person-month.
+    /// One hash per (person, month, phase): `mix` is a bijection in its second argument, and
+    /// (id, month, phase) are packed into distinct bits of it, so no two triples share a key;
+    /// the purposes are spaced by [`PURPOSE_STEP`]. Only the streams the phase uses are
+    /// seeded (`uses`).
     #[inline]
     pub(crate) fn for_month(
-        key: u64,
+        company: u64,
+        id: u32,
         month: u32,
         phase: u64,
         d: &Derived,
         rejections_matter: bool,
         uses: StreamUse,
-    ) -> Streams {
-        let k = mix(mix(key, u64::from(month) + 1), phase);
+    ) -> Streams<MonthStream> {
+        debug_assert!(month < 1 << 16 && phase < 1 << 4);
+        let packed = u64::from(id) << 20 | u64::from(month) << 4 | phase;
+        let k = mix(company ^ MONTH_SALT, packed);
+        let month_stream = |purpose: Purpose| {
+            MonthStream::seed_from_u64(k.wrapping_add((purpose as u64).wrapping_mul(PURPOSE_STEP)))
+        };
         Streams {
             recruiting: if uses.recruiting {
-                stream(k, Purpose::Recruiting)
+                month_stream(Purpose::Recruiting)
             } else {
                 // Never drawn from in this phase; any fixed state will do.
-                Stream::from_seed([1; 32])
+                MonthStream::seed_from_u64(0)
             },
             customers: (uses.customers && d.p_customer > 0.0)
-                .then(|| stream(k, Purpose::Customers)),
+                .then(|| month_stream(Purpose::Customers)),
             rejections: (uses.rejections && rejections_matter)
-                .then(|| stream(k, Purpose::Rejections)),
-            life: (uses.quitting && d.life > 0.0).then(|| stream(k, Purpose::LifeEvents)),
-            neglect: (uses.quitting && d.neglect > 0.0).then(|| stream(k, Purpose::Neglect)),
+                .then(|| month_stream(Purpose::Rejections)),
+            life: (uses.quitting && d.life > 0.0).then(|| month_stream(Purpose::LifeEvents)),
+            neglect: (uses.quitting && d.neglect > 0.0).then(|| month_stream(Purpose::Neglect)),
         }
     }
 }
@@ -266,10 +296,10 @@ impl PersonState {
     /// `hours_elsewhere` are hours already spent this month on other business work
     /// (supporting recruits), taken from the time budget before prospecting.
     #[inline(always)]
-    pub(crate) fn prospect<const LEAN: bool, const MARKETS: bool>(
+    pub(crate) fn prospect<const LEAN: bool, const MARKETS: bool, R: Rng>(
         &mut self,
         d: &Derived,
-        s: &mut Streams,
+        s: &mut Streams<R>,
         fresh: f64,
         hours_elsewhere: f64,
     ) -> MonthDraws {
@@ -322,16 +352,16 @@ impl PersonState {
     /// Step 4: last month's customers churn, then this month's `new_customers` (as granted)
     /// are added. Returns true when the base hit [`MAX_CUSTOMERS`].
     #[inline(always)]
-    pub(crate) fn serve_customers<const LEAN: bool>(
+    pub(crate) fn serve_customers<const LEAN: bool, R: Rng>(
         &mut self,
         d: &Derived,
-        s: &mut Streams,
+        s: &mut Streams<R>,
         new_customers: u64,
     ) -> bool {
         if s.customers.is_none() || LEAN {
             return false;
         }
-        self.churn_customers::<LEAN>(d, s);
+        self.churn_customers::<LEAN, _>(d, s);
         self.add_customers(new_customers)
     }
 
@@ -339,7 +369,11 @@ impl PersonState {
     /// right after [`PersonState::prospect`] (the same stream, in the same order as the
     /// followed mode), before the market decides how many new customers are granted.
     #[inline(always)]
-    pub(crate) fn churn_customers<const LEAN: bool>(&mut self, d: &Derived, s: &mut Streams) {
+    pub(crate) fn churn_customers<const LEAN: bool, R: Rng>(
+        &mut self,
+        d: &Derived,
+        s: &mut Streams<R>,
+    ) {
         if let Some(r) = s.customers.as_mut().filter(|_| !LEAN) {
             let lost = binomial(r, u64::from(self.customers), d.churn);
             // lost <= customers < 2^32.
@@ -383,10 +417,11 @@ impl PersonState {
         const ECON: bool,
         const MOTIV: bool,
         const MARKETS: bool,
+        R: Rng,
     >(
         &mut self,
         d: &Derived,
-        s: &mut Streams,
+        s: &mut Streams<R>,
         draws: &MonthDraws,
         tau: u32,
         commissions: f64,
@@ -416,13 +451,13 @@ impl PersonState {
             }
             if draws.rejections > 0 && d.sting > 0.0 {
                 let before = motivation;
-                motivation *= (1.0 - d.sting).powf(draws.rejections as f64);
+                motivation *= (1.0 - d.sting).powi(exponent(draws.rejections));
                 self.rejection_drain += (before - motivation) as f32;
             }
             // Issue 12 (H1): each "no" from a friend or relative is awkward.
             if MARKETS && draws.warm_rejections > 0 && d.markets.awkwardness() > 0.0 {
                 let before = motivation;
-                motivation *= (1.0 - d.markets.awkwardness()).powf(draws.warm_rejections as f64);
+                motivation *= (1.0 - d.markets.awkwardness()).powi(exponent(draws.warm_rejections));
                 self.awkward_drain += (before - motivation) as f32;
             }
             if d.expected_income > 0.0 && d.disillusionment > 0.0 && tau as f64 >= d.patience {
@@ -485,9 +520,42 @@ impl PersonState {
     }
 }
 
+/// A month's count of "no"s as the integer exponent of the sting: `powi` (repeated
+/// squaring) is several times cheaper than `powf` and the company world computes it for most
+/// members every month. Counts past `i32::MAX` cannot arise (contacts are at most 10,000 a
+/// month); they would only saturate a factor that is 0 already.
+#[inline(always)]
+fn exponent(count: u64) -> i32 {
+    count.min(i32::MAX as u64) as i32
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// No two purposes' month streams of one (person, month, phase) share numbers: stream
+    /// `q` would reach stream `p`'s start after `j` steps of `PHI` only if
+    /// `j = (p - q) x PURPOSE_STEP / PHI (mod 2^64)`, and every such `j` is astronomically
+    /// far (beyond 2^32 draws either way).
+    #[test]
+    fn month_streams_of_different_purposes_never_overlap() {
+        const PHI: u64 = 0x9e37_79b9_7f4a_7c15; // SplitMix64's increment
+                                                // Inverse of an odd number mod 2^64 by Newton's iteration (each step doubles the
+                                                // correct low bits).
+        let mut inv: u64 = PHI;
+        for _ in 0..6 {
+            inv = inv.wrapping_mul(2u64.wrapping_sub(PHI.wrapping_mul(inv)));
+        }
+        assert_eq!(PHI.wrapping_mul(inv), 1);
+        for d in 1..8u64 {
+            let j = d.wrapping_mul(PURPOSE_STEP).wrapping_mul(inv);
+            let distance = j.min(j.wrapping_neg());
+            assert!(
+                distance > 1 << 32,
+                "purposes {d} apart overlap after {distance} draws"
+            );
+        }
+    }
 
     #[test]
     fn state_is_compact_enough_for_a_company_of_millions() {

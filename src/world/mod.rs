@@ -16,8 +16,15 @@
 //! 4. **Settle** (parallel): money, motivation, quitting.
 //! 5. New members are added; they start working next month.
 //!
+//! When no sponsor supports, step 1 of next month is done in step 4's sweep, right after
+//! each member settles (and for the new members right after they are added): nothing in it
+//! depends on anyone else's settling, so a member-month costs one sweep and one rebuild of
+//! the member's derived quantities instead of two. With support, next month's support hours
+//! depend on every recruit's settled state, and each month starts with its own step 1.
+//!
 //! **Determinism.** Every draw comes from a stream keyed by (seed, replicate, participant id,
-//! month, phase, purpose) or (seed, replicate, month) for the market; participant ids are
+//! month, phase, purpose) ([`Streams::for_month`]: cheap SplitMix64 streams, since each is
+//! seeded for a few draws) or (seed, replicate, month) for the market; participant ids are
 //! given in a fixed order (the order joins are granted). Parallel phases work on fixed-size
 //! chunks of the member list and only touch their own members; the sequential phases run in
 //! member order; every cross-member float sum is taken in that order. So results do not
@@ -44,7 +51,7 @@ use rayon::prelude::*;
 use crate::model::rng::{mix, stream, Purpose, Stream};
 use crate::model::sampling::poisson;
 use crate::model::step::{MonthDraws, PersonState, StreamUse, Streams};
-use crate::model::{Derived, Model};
+use crate::model::{Derived, Model, TraitsScratch};
 use crate::outcome::EndReason;
 use crate::scenario::{CompanySettings, Scenario};
 
@@ -165,6 +172,10 @@ pub struct World {
     seed: u64,
     months: u32,
     rates: Vec<f64>,
+    /// Whether members prospect for next month in the sweep that settles this one when no
+    /// sponsor supports (see `fused` in [`World::run`]); the tests turn it off to check that
+    /// both orders give the same company.
+    fuse_prospecting: bool,
 }
 
 impl World {
@@ -177,6 +188,7 @@ impl World {
             seed: scenario.seed,
             months: scenario.months,
             rates: scenario.commission_rates.clone(),
+            fuse_prospecting: true,
         })
     }
 
@@ -251,9 +263,10 @@ impl World {
             self.model
                 .derived_for(mix(rkey, u64::from(id)), kind, Some(traits))
         };
-        let derived_of = |traits: &[f64], id: u32, kind: u8| -> Derived {
+        let derived_of = |scratch: &mut TraitsScratch, traits: &[f64], id: u32, kind: u8| {
             let i = id as usize * k;
-            self.model.derived_from_drawn(kind, &traits[i..i + k])
+            self.model
+                .derived_from_drawn_in(scratch, kind, &traits[i..i + k])
         };
         let key_of = |id: u32| mix(rkey, u64::from(id));
         let disclosure = (s.disclosure_year - 1) * 12..s.disclosure_year * 12;
@@ -302,6 +315,76 @@ impl World {
         let mut supported: Vec<u32> = Vec::new();
         let mut support_given: Vec<f64> = Vec::new();
 
+        // Step 1 for one member: contacts, what they said, last month's customers churning,
+        // and the parts of the month's volume.
+        let prospect_one = |m: &mut Member,
+                            o: &mut MonthDraws,
+                            p: &mut (f64, f64),
+                            d: &Derived,
+                            month: u32,
+                            fresh_share: f64,
+                            support_hours: f64| {
+            let mut st = Streams::for_month(
+                rkey,
+                m.id,
+                month,
+                PHASE_PROSPECT,
+                d,
+                rejections_matter,
+                StreamUse::PROSPECT,
+            );
+            *o = m
+                .state
+                .prospect::<LEAN, MARKETS, _>(d, &mut st, fresh_share, support_hours);
+            // Step 4's first half: last month's customers churn.
+            m.state.churn_customers::<LEAN, _>(d, &mut st);
+            *p = d.volume_parts();
+        };
+        // Step 1 for the active members of a stretch of the list starting at slot `first`
+        // (parallel; `support_given` is indexed by slot, empty when no one supports).
+        let prospect_pass = |traits: &[f64],
+                             members: &mut [Member],
+                             draws: &mut [MonthDraws],
+                             parts: &mut [(f64, f64)],
+                             first: usize,
+                             month: u32,
+                             fresh_share: f64,
+                             support_given: &[f64]| {
+            members
+                .par_chunks_mut(CHUNK)
+                .zip(draws.par_chunks_mut(CHUNK))
+                .zip(parts.par_chunks_mut(CHUNK))
+                .enumerate()
+                .for_each(|(c, ((members, out), ps))| {
+                    let mut scratch = self.model.traits_scratch();
+                    for (j, ((m, o), p)) in members
+                        .iter_mut()
+                        .zip(out.iter_mut())
+                        .zip(ps.iter_mut())
+                        .enumerate()
+                    {
+                        if m.quit_month != STILL_ACTIVE {
+                            continue;
+                        }
+                        // Support given comes out of the time budget before prospecting.
+                        let slot = first + c * CHUNK + j;
+                        let support_hours = support_given.get(slot).copied().unwrap_or(0.0);
+                        let d = derived_of(&mut scratch, traits, m.id, m.kind);
+                        prospect_one(m, o, p, &d, month, fresh_share, support_hours);
+                    }
+                });
+        };
+        // Without sponsors' support a month's prospecting needs nothing from anyone else's
+        // settling, so each member prospects for next month right after settling this one:
+        // one sweep and one rebuild of the derived quantities a member-month instead of two
+        // (the same draws either way: every stream is keyed by person and month, and the
+        // fresh share next month is known once this month's market has run). With support,
+        // next month's hours depend on every recruit's settled state first.
+        let fused = !support && self.fuse_prospecting;
+        // The month's draws and volume parts, by slot, kept the length of `live`.
+        draws.resize(live.len(), MonthDraws::default());
+        parts.resize(live.len(), (0.0, 0.0));
+
         for t in 0..self.months {
             // Cancellation (workshop page, Ctrl-C): checked once a month.
             if cancel.load(std::sync::atomic::Ordering::Relaxed) {
@@ -309,8 +392,6 @@ impl World {
             }
             let fresh_share = fresh as f64 / s.market_size as f64;
             let n = live.len();
-            draws.clear();
-            draws.resize(n, MonthDraws::default());
 
             // 0. Who each sponsor supports this month (sequential, member order: integer
             //    counts, so the order does not matter anyway).
@@ -329,61 +410,29 @@ impl World {
                     }
                 }
                 // The hours each sponsor gives, from this month's effort before prospecting.
+                let mut scratch = self.model.traits_scratch();
                 for ((m, count), given) in live.iter().zip(&supported).zip(&mut support_given) {
                     if *count > 0 {
-                        let d = derived_of(&traits, m.id, m.kind);
+                        let d = derived_of(&mut scratch, &traits, m.id, m.kind);
                         let support_hours = d.support_hours() * m.state.effort_now(&d);
                         *given = support_hours;
                     }
                 }
             }
 
-            // 1. Prospect (parallel); each chunk also sums its fresh refusals' mean.
-            parts.clear();
-            parts.resize(n, (0.0, 0.0));
-            let refusal_means: Vec<f64> = live
-                .par_chunks_mut(CHUNK)
-                .zip(draws.par_chunks_mut(CHUNK))
-                .zip(parts.par_chunks_mut(CHUNK))
-                .enumerate()
-                .map(|(c, ((members, out), ps))| {
-                    let mut refusals = 0.0;
-                    let first = c * CHUNK;
-                    for (j, ((m, o), p)) in members
-                        .iter_mut()
-                        .zip(out.iter_mut())
-                        .zip(ps.iter_mut())
-                        .enumerate()
-                    {
-                        if m.quit_month != STILL_ACTIVE {
-                            continue;
-                        }
-                        // Support given comes out of the time budget before prospecting
-                        // (empty when no one supports).
-                        let support_hours = support_given.get(first + j).copied().unwrap_or(0.0);
-                        let d = derived_of(&traits, m.id, m.kind);
-                        let mut st = Streams::for_month(
-                            key_of(m.id),
-                            t,
-                            PHASE_PROSPECT,
-                            &d,
-                            rejections_matter,
-                            StreamUse::PROSPECT,
-                        );
-                        *o = m.state.prospect::<LEAN, MARKETS>(
-                            &d,
-                            &mut st,
-                            fresh_share,
-                            support_hours,
-                        );
-                        // Step 4's first half: last month's customers churn.
-                        m.state.churn_customers::<LEAN>(&d, &mut st);
-                        *p = d.volume_parts();
-                        refusals += o.fresh_refusals;
-                    }
-                    refusals
-                })
-                .collect();
+            // 1. Prospect (parallel), unless the members did at the end of last month.
+            if t == 0 || !fused {
+                prospect_pass(
+                    &traits,
+                    &mut live,
+                    &mut draws,
+                    &mut parts,
+                    0,
+                    t,
+                    fresh_share,
+                    &support_given,
+                );
+            }
 
             // 2. Market: grant joins and customers in member order while fresh people last.
             let mut joins = 0u64;
@@ -396,6 +445,8 @@ impl World {
             let last_month = t + 1 == self.months;
             volume.clear();
             volume.resize(n, 0.0);
+            // The fresh refusals' expected number, summed in member order.
+            let mut refusal_mean = 0.0;
             for (((m, o), p), v) in live
                 .iter_mut()
                 .zip(draws.iter_mut())
@@ -405,6 +456,7 @@ impl World {
                 if m.quit_month != STILL_ACTIVE {
                     continue;
                 }
+                refusal_mean += o.fresh_refusals;
                 let room = s.max_participants - participants - joins;
                 let wanted = if last_month { 0 } else { o.joins.min(fresh) };
                 let granted = wanted.min(room);
@@ -425,7 +477,6 @@ impl World {
                     *v = p.0 + p.1 * m.state.customers() as f64;
                 }
             }
-            let refusal_mean: f64 = refusal_means.iter().sum();
             let mut market_rng: Stream = stream(
                 mix(mix(rkey, MARKET_STREAM), u64::from(t)),
                 Purpose::Rejections,
@@ -467,19 +518,25 @@ impl World {
             quit_flags.clear();
             quit_flags.resize(n, false);
             let in_disclosure = disclosure.contains(&t);
+            // Next month's prospecting, fused into this sweep (see `fused`).
+            let prospect_next = fused && t + 1 < self.months;
+            let next_fresh_share = fresh as f64 / s.market_size as f64;
             // Each chunk counts its members who worked this month (an integer sum: exact in
             // any order), so the bookkeeping below need not sweep the members again.
             let active: u64 = live
                 .par_chunks_mut(CHUNK)
-                .zip(draws.par_chunks(CHUNK))
+                .zip(draws.par_chunks_mut(CHUNK))
+                .zip(parts.par_chunks_mut(CHUNK))
                 .zip(income.par_chunks(CHUNK))
                 .zip(quit_flags.par_chunks_mut(CHUNK))
                 .zip(ranks.par_chunks(CHUNK))
-                .map(|((((members, ds), inc), qs), rs)| {
+                .map(|(((((members, ds), ps), inc), qs), rs)| {
                     let mut active = 0u64;
-                    for ((((m, o), c), q), r) in members
+                    let mut scratch = self.model.traits_scratch();
+                    for (((((m, o), p), c), q), r) in members
                         .iter_mut()
-                        .zip(ds)
+                        .zip(ds.iter_mut())
+                        .zip(ps.iter_mut())
                         .zip(inc)
                         .zip(qs.iter_mut())
                         .zip(rs)
@@ -489,9 +546,10 @@ impl World {
                         }
                         active += 1;
                         m.best_rank = m.best_rank.max(*r);
-                        let d = derived_of(&traits, m.id, m.kind);
+                        let d = derived_of(&mut scratch, &traits, m.id, m.kind);
                         let mut st = Streams::for_month(
-                            key_of(m.id),
+                            rkey,
+                            m.id,
                             t,
                             PHASE_SETTLE,
                             &d,
@@ -514,7 +572,7 @@ impl World {
                         }
                         let net_before = m.state.money.net();
                         let tau = t - u32::from(m.start_month);
-                        let settled = m.state.settle::<LEAN, ECON, MOTIV, MARKETS>(
+                        let settled = m.state.settle::<LEAN, ECON, MOTIV, MARKETS, _>(
                             &d,
                             &mut st,
                             o,
@@ -531,6 +589,8 @@ impl World {
                             m.quit_month = t as u16;
                             m.quit_reason = reason;
                             *q = true;
+                        } else if prospect_next {
+                            prospect_one(m, o, p, &d, t + 1, next_fresh_share, 0.0);
                         }
                     }
                     active
@@ -554,23 +614,34 @@ impl World {
                 up = Vec::new();
                 pay_scratch = comp::PayScratch::default();
                 // In place: a partition into two new lists held a second copy of the active
-                // members at the moment memory is highest.
+                // members at the moment memory is highest. The draws and volume parts move
+                // with their members (next month's, when prospecting is fused).
                 let mut gone = Vec::with_capacity(gone_in_live);
-                live.retain(|m| {
-                    let stays = m.quit_month == STILL_ACTIVE;
-                    if !stays {
-                        gone.push(*m);
+                let mut kept = 0;
+                for slot in 0..live.len() {
+                    if live[slot].quit_month == STILL_ACTIVE {
+                        live[kept] = live[slot];
+                        draws[kept] = draws[slot];
+                        parts[kept] = parts[slot];
+                        kept += 1;
+                    } else {
+                        gone.push(live[slot]);
                     }
-                    stays
-                });
+                }
+                live.truncate(kept);
+                draws.truncate(kept);
+                parts.truncate(kept);
                 done.push(gone);
                 // Give back the quitters' room (for a big list the allocator shrinks it in place).
                 live.shrink_to_fit();
+                draws.shrink_to_fit();
+                parts.shrink_to_fit();
                 for (slot, m) in live.iter().enumerate() {
                     slot_of[m.id as usize] = slot as u32;
                 }
                 gone_in_live = 0;
             }
+            let first_recruit = live.len();
             for (sponsor, count, sponsor_kind, warm_used) in recruits {
                 for _ in 0..count {
                     let id = participants as u32;
@@ -582,6 +653,21 @@ impl World {
                     ancestor.push(sponsor);
                     live.push(m);
                 }
+            }
+            draws.resize(live.len(), MonthDraws::default());
+            parts.resize(live.len(), (0.0, 0.0));
+            if prospect_next && live.len() > first_recruit {
+                // The new recruits' first month, prospected like everyone else's next.
+                prospect_pass(
+                    &traits,
+                    &mut live[first_recruit..],
+                    &mut draws[first_recruit..],
+                    &mut parts[first_recruit..],
+                    first_recruit,
+                    t + 1,
+                    next_fresh_share,
+                    &[],
+                );
             }
             months.push(MonthCounts {
                 active,

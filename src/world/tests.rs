@@ -295,3 +295,33 @@ fn sponsors_support_keeps_recruits_and_a_neutral_effect_changes_nothing() {
     assert_eq!(a.months, b.months);
     assert_eq!(a.person_months, b.person_months);
 }
+
+/// Prospecting for next month in the sweep that settles this one (no sponsor supports) gives
+/// the company that prospecting at the start of each month gives: every draw is keyed by
+/// (participant, month, phase) and the fresh share is known once the market has run. With a
+/// warm market, kinds, customers, rejections, a rank table and compaction of quitters.
+#[test]
+fn fused_prospecting_gives_the_same_company() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/company-typical.toml");
+    let overrides: Vec<crate::scenario::Override> = ["market.size=100000", "company.years=4"]
+        .iter()
+        .map(|o| crate::scenario::Override::parse(o).unwrap())
+        .collect();
+    let s = crate::scenario::load(&path, &overrides).unwrap();
+    let fused = World::new(&s).unwrap();
+    let mut unfused = fused.clone();
+    unfused.fuse_prospecting = false;
+    for replicate in 0..2 {
+        for threads in [1, 2] {
+            let a = pool(threads).install(|| fused.simulate(replicate));
+            let b = pool(threads).install(|| unfused.simulate(replicate));
+            assert!(
+                a.members.len() > 1000,
+                "a company big enough to compact quitters"
+            );
+            assert_eq!(a.months, b.months);
+            assert_eq!(format!("{:?}", a.members), format!("{:?}", b.members));
+        }
+    }
+}

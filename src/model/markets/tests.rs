@@ -55,9 +55,9 @@ fn months_of(m: &Model, months: u32, customers: u32, hours_elsewhere: f64) -> Ve
     st.customers = customers;
     (0..months)
         .map(|tau| {
-            let draws = st.prospect::<false, true>(&d, &mut s, 1.0, hours_elsewhere);
-            st.serve_customers::<false>(&d, &mut s, draws.new_customers);
-            st.settle::<false, true, true, true>(&d, &mut s, &draws, tau, 0.0, 3);
+            let draws = st.prospect::<false, true, _>(&d, &mut s, 1.0, hours_elsewhere);
+            st.serve_customers::<false, _>(&d, &mut s, draws.new_customers);
+            st.settle::<false, true, true, true, _>(&d, &mut s, &draws, tau, 0.0, 3);
             draws
         })
         .collect()
@@ -185,14 +185,14 @@ fn with_no_cold_market_no_one_makes_more_than_w_contacts() {
             let mut st = PersonState::for_recruit(&d, 0.0);
             let mut made = 0.0;
             for tau in 0..120 {
-                let o = st.prospect::<false, true>(&d, &mut s, 1.0, 0.0);
+                let o = st.prospect::<false, true, _>(&d, &mut s, 1.0, 0.0);
                 // Every contact gave exactly one answer.
                 assert_eq!(
                     o.contacts,
                     (o.joins + o.new_customers + o.rejections + o.warm_rejections) as f64
                 );
-                st.serve_customers::<false>(&d, &mut s, o.new_customers);
-                st.settle::<false, false, false, true>(&d, &mut s, &o, tau, 0.0, 3);
+                st.serve_customers::<false, _>(&d, &mut s, o.new_customers);
+                st.settle::<false, false, false, true, _>(&d, &mut s, &o, tau, 0.0, 3);
                 made += o.contacts;
             }
             assert!(made <= w as f64, "{made} contacts with W = {w}");
@@ -338,4 +338,25 @@ fn overlap_with_the_sponsor_shrinks_the_downline() {
     assert_larger(&separate, &shared, "downline size", |c| {
         c.downline_size as f64
     });
+}
+
+/// The inline rounding of people known is `f64::round` exactly, halves and the values next
+/// to them included, over the whole valid range.
+#[test]
+fn whole_people_rounds_as_the_library_does() {
+    let mut xs: Vec<f64> = Vec::new();
+    for n in 0..=100_000u32 {
+        let x = f64::from(n);
+        for y in [x, x + 0.5, x + 0.25, x + 0.75] {
+            xs.extend([
+                y,
+                f64::from_bits(y.to_bits().saturating_sub(1)),
+                f64::from_bits(y.to_bits() + 1),
+            ]);
+        }
+    }
+    xs.push(0.499_999_999_999_999_94);
+    for x in xs.into_iter().filter(|x| (0.0..=100_000.0).contains(x)) {
+        assert_eq!(super::whole_people(x), x.round() as u32, "x = {x:e}");
+    }
 }
