@@ -34,19 +34,21 @@ pub fn nearest_active_uplines_into(
 ) {
     up.clear();
     up.resize(live.len(), NONE);
-    let mut visited: Vec<u32> = Vec::new();
     for (slot, m) in live.iter().enumerate() {
         if slot_of[m.id as usize] == GONE {
             continue;
         }
         let mut p = m.sponsor;
-        visited.clear();
         while p != NO_SPONSOR && slot_of[p as usize] == GONE {
-            visited.push(p);
             p = ancestor[p as usize];
         }
-        for v in &visited {
-            ancestor[*v as usize] = p;
+        // Path compression by a second walk over the same quitters, instead of a list of
+        // them: usually the sponsor is active and neither walk takes a step.
+        let mut q = m.sponsor;
+        while q != p {
+            let next = ancestor[q as usize];
+            ancestor[q as usize] = p;
+            q = next;
         }
         up[slot] = if p == NO_SPONSOR {
             NONE
@@ -57,10 +59,23 @@ pub fn nearest_active_uplines_into(
 }
 
 /// Working arrays of [`pay`] kept between months (see [`nearest_active_uplines_into`]).
+///
+/// The rank pass needs, per member, the downline volume by the highest override already paid
+/// on it (a row of `ranks + 1` numbers). For a member with no ranked person below them that
+/// row is `[group volume so far, 0, 0, ...]`, and its first entry is the very same sum, taken
+/// in the same order, as the group volume. Ranks are rare, so rows are stored only for the few
+/// members with a ranked person in their downline (or a rank of their own): the month no
+/// longer clears and sweeps `ranks + 1` numbers per member, and the results are unchanged to
+/// the last bit.
 #[derive(Debug, Default)]
 pub struct PayScratch {
+    /// Group volume by slot (own plus every active member below).
     group: Vec<f64>,
-    paid_at: Vec<f64>,
+    /// Per slot, the index of its stored row in `rows`, or [`NONE`] while the row is implied
+    /// by `group`.
+    row_of: Vec<u32>,
+    /// The stored rows, `ranks + 1` entries each, in the order they were needed.
+    rows: Vec<f64>,
 }
 
 /// The month's commissions: `income[slot]` receives every payment to that member.
@@ -101,12 +116,15 @@ pub fn pay(
 }
 
 /// [`pay`] with its working arrays kept in `scratch` between months.
+///
+/// Generic over `active` so that the world's test (one field of the member record) is
+/// inlined rather than called through a pointer for every member, twice a month.
 #[allow(clippy::too_many_arguments)]
-pub fn pay_with(
+pub fn pay_with<F: Fn(usize) -> bool + ?Sized>(
     scratch: &mut PayScratch,
     up: &[u32],
     volume: &[f64],
-    active: &dyn Fn(usize) -> bool,
+    active: &F,
     rates: &[f64],
     min_personal_volume: f64,
     ranks: &[Rank],
@@ -114,7 +132,12 @@ pub fn pay_with(
     rank_out: &mut [u8],
 ) {
     let n = up.len();
-    let qualified = |slot: usize| volume[slot] >= min_personal_volume && volume[slot] > 0.0;
+    // One length for every per-slot slice, so an index checked against one is in range
+    // for all of them.
+    let volume = &volume[..n];
+    let income = &mut income[..n];
+    let rank_out = &mut rank_out[..n];
+    let qualified = |v: f64| v >= min_personal_volume && v > 0.0;
     if !rates.is_empty() {
         for s in 0..n {
             let v = volume[s];
@@ -123,10 +146,13 @@ pub fn pay_with(
             }
             let mut a = up[s];
             for rate in rates {
-                if a == NONE {
+                // `NONE` is past the end of every slice: the same test ends the chain and
+                // checks the index.
+                let Some(&upline_volume) = volume.get(a as usize) else {
+                    debug_assert_eq!(a, NONE, "an upline outside the member list");
                     break;
-                }
-                if qualified(a as usize) {
+                };
+                if qualified(upline_volume) {
                     income[a as usize] += rate * v;
                 }
                 a = up[a as usize];
@@ -137,14 +163,27 @@ pub fn pay_with(
         return;
     }
     // Bottom-up (recruits have higher slots than their uplines): group volume, and the
-    // downline volume by the highest override already paid on it (index 0 = none).
+    // downline volume by the highest override already paid on it (index 0 = none), stored
+    // only where it is not implied by the group volume (see `PayScratch`).
     let width = ranks.len() + 1;
-    let group = &mut scratch.group;
+    let PayScratch {
+        group,
+        row_of,
+        rows,
+    } = scratch;
     group.clear();
     group.resize(n, 0.0);
-    let paid_at = &mut scratch.paid_at;
-    paid_at.clear();
-    paid_at.resize(n * width, 0.0);
+    row_of.clear();
+    row_of.resize(n, NONE);
+    rows.clear();
+    // A stored row for a member whose row was implied so far: `[below, 0, 0, ...]`, where
+    // `below` is the group volume gathered from their recruits until now.
+    let store = |rows: &mut Vec<f64>, below: f64| -> u32 {
+        let at = (rows.len() / width) as u32;
+        rows.push(below);
+        rows.resize(rows.len() + width - 1, 0.0);
+        at
+    };
     let rate_of = |k: usize| {
         if k == 0 {
             0.0
@@ -152,41 +191,60 @@ pub fn pay_with(
             ranks[k - 1].override_rate
         }
     };
+    let first_rank_at = ranks[0].group_volume;
     for s in (0..n).rev() {
         if !active(s) {
             continue;
         }
-        group[s] += volume[s];
-        let rank = if qualified(s) {
-            ranks
-                .iter()
-                .take_while(|r| group[s] >= r.group_volume)
-                .count()
+        let v = volume[s];
+        let below = group[s];
+        let g = below + v;
+        group[s] = g;
+        let rank = if qualified(v) && g >= first_rank_at {
+            ranks.iter().take_while(|r| g >= r.group_volume).count()
         } else {
             0
         };
         rank_out[s] = rank as u8;
-        let row = &mut paid_at[s * width..(s + 1) * width];
-        if rank > 0 {
-            let own_rate = rate_of(rank);
-            let mut moved = 0.0;
-            for (k, vol) in row.iter_mut().enumerate().take(rank) {
-                income[s] += *vol * (own_rate - rate_of(k));
-                moved += *vol;
-                *vol = 0.0;
-            }
-            row[rank] += moved;
+        let mut r = row_of[s];
+        if rank > 0 && r == NONE {
+            r = store(rows, below);
         }
-        row[0] += volume[s];
+        if r != NONE {
+            let row = &mut rows[r as usize * width..(r as usize + 1) * width];
+            if rank > 0 {
+                let own_rate = rate_of(rank);
+                let mut moved = 0.0;
+                for (k, vol) in row.iter_mut().enumerate().take(rank) {
+                    income[s] += *vol * (own_rate - rate_of(k));
+                    moved += *vol;
+                    *vol = 0.0;
+                }
+                row[rank] += moved;
+            }
+            row[0] += v;
+        }
         let a = up[s];
-        if a != NONE {
-            let a = a as usize;
-            group[a] += group[s];
-            for k in 0..width {
-                let v = paid_at[s * width + k];
-                paid_at[a * width + k] += v;
-            }
+        if a == NONE {
+            continue;
         }
+        let a = a as usize;
+        if r != NONE {
+            let mut ra = row_of[a];
+            if ra == NONE {
+                ra = store(rows, group[a]);
+                row_of[a] = ra;
+            }
+            let (from, to) = (r as usize * width, ra as usize * width);
+            for k in 0..width {
+                let moved = rows[from + k];
+                rows[to + k] += moved;
+            }
+        } else if row_of[a] != NONE {
+            // An implied row adds its first entry, the group volume; its zeros change nothing.
+            rows[row_of[a] as usize * width] += g;
+        }
+        group[a] += g;
     }
 }
 
