@@ -12,8 +12,14 @@ use crate::scenario::Rank;
 /// "No upline": a founder, or everyone above has quit.
 pub const NONE: u32 = u32::MAX;
 
+/// The upline entry of a slot whose member has quit (no slot is this large). It lets the
+/// month's activity test read the upline array, which the payment passes read anyway, instead
+/// of a 136-byte member record per slot.
+pub const QUIT: u32 = u32::MAX - 1;
+
 /// For each slot of `live`, the slot of the nearest *active* ancestor (compression: people who
-/// quit are skipped, their recruits roll up to the next active person above), or [`NONE`].
+/// quit are skipped, their recruits roll up to the next active person above), or [`NONE`];
+/// [`QUIT`] for a slot whose own member has quit.
 ///
 /// `slot_of[id]` is an active member's slot or [`GONE`]; `ancestor[id]` points a gone member
 /// towards their nearest active ancestor and is path-compressed here, so long chains of quitters
@@ -36,6 +42,7 @@ pub fn nearest_active_uplines_into(
     up.resize(live.len(), NONE);
     for (slot, m) in live.iter().enumerate() {
         if slot_of[m.id as usize] == GONE {
+            up[slot] = QUIT;
             continue;
         }
         let mut p = m.sponsor;
