@@ -258,6 +258,217 @@ pub fn pay_with<F: Fn(usize) -> bool + ?Sized>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rand::{RngExt, SeedableRng};
+    use rand_xoshiro::Xoshiro256PlusPlus;
+
+    /// The payment as first written, with a dense row per member cleared every month: the
+    /// fast path must give the same floats, bit for bit.
+    #[allow(clippy::too_many_arguments)]
+    fn pay_simple(
+        up: &[u32],
+        volume: &[f64],
+        active: &dyn Fn(usize) -> bool,
+        rates: &[f64],
+        min_personal_volume: f64,
+        ranks: &[Rank],
+        income: &mut [f64],
+        rank_out: &mut [u8],
+    ) {
+        let n = up.len();
+        let qualified = |slot: usize| volume[slot] >= min_personal_volume && volume[slot] > 0.0;
+        for s in 0..n {
+            let v = volume[s];
+            if v <= 0.0 || !active(s) {
+                continue;
+            }
+            let mut a = up[s];
+            for rate in rates {
+                if a == NONE {
+                    break;
+                }
+                if qualified(a as usize) {
+                    income[a as usize] += rate * v;
+                }
+                a = up[a as usize];
+            }
+        }
+        if ranks.is_empty() {
+            return;
+        }
+        let width = ranks.len() + 1;
+        let mut group = vec![0.0; n];
+        let mut paid_at = vec![0.0; n * width];
+        let rate_of = |k: usize| {
+            if k == 0 {
+                0.0
+            } else {
+                ranks[k - 1].override_rate
+            }
+        };
+        for s in (0..n).rev() {
+            if !active(s) {
+                continue;
+            }
+            group[s] += volume[s];
+            let rank = if qualified(s) {
+                ranks
+                    .iter()
+                    .take_while(|r| group[s] >= r.group_volume)
+                    .count()
+            } else {
+                0
+            };
+            rank_out[s] = rank as u8;
+            let row = &mut paid_at[s * width..(s + 1) * width];
+            if rank > 0 {
+                let own_rate = rate_of(rank);
+                let mut moved = 0.0;
+                for (k, vol) in row.iter_mut().enumerate().take(rank) {
+                    income[s] += *vol * (own_rate - rate_of(k));
+                    moved += *vol;
+                    *vol = 0.0;
+                }
+                row[rank] += moved;
+            }
+            row[0] += volume[s];
+            if up[s] != NONE {
+                let a = up[s] as usize;
+                group[a] += group[s];
+                for k in 0..width {
+                    let v = paid_at[s * width + k];
+                    paid_at[a * width + k] += v;
+                }
+            }
+        }
+    }
+
+    /// Random months on random trees (some members inactive, some unqualified, ranks common
+    /// enough that stored and implied rows meet in every way), paid twice through one scratch
+    /// of each size to catch anything left over from an earlier month.
+    #[test]
+    fn fast_path_equals_the_simple_payment_bit_for_bit() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(11);
+        let mut scratch = PayScratch::default();
+        for case in 0..400 {
+            let n = rng.random_range(1..200usize);
+            let active: Vec<bool> = (0..n).map(|_| rng.random::<f64>() < 0.8).collect();
+            // Uplines: a lower slot (active or not, as the API allows) or none.
+            let up: Vec<u32> = (0..n)
+                .map(|s| {
+                    if s == 0 || rng.random::<f64>() < 0.05 {
+                        NONE
+                    } else {
+                        rng.random_range(0..s) as u32
+                    }
+                })
+                .collect();
+            let volume: Vec<f64> = (0..n)
+                .map(|s| match rng.random_range(0..5u32) {
+                    0 => 0.0,
+                    // An inactive member's volume must not count even when it is not zero.
+                    1 if !active[s] => 75.0,
+                    _ => rng.random::<f64>() * 400.0,
+                })
+                .collect();
+            let rates: Vec<f64> = (0..rng.random_range(0..4usize))
+                .map(|_| rng.random::<f64>() * 0.1)
+                .collect();
+            let ranks: Vec<Rank> = (0..rng.random_range(0..4usize))
+                .map(|r| Rank {
+                    group_volume: 300.0 * 4f64.powi(r as i32) * (0.5 + rng.random::<f64>()),
+                    override_rate: 0.02 * (r + 1) as f64,
+                })
+                .collect();
+            let min_pv = if case % 3 == 0 { 0.0 } else { 150.0 };
+            let is_active = |s: usize| active[s];
+            let (mut want, mut want_ranks) = (vec![0.0; n], vec![0u8; n]);
+            pay_simple(
+                &up,
+                &volume,
+                &is_active,
+                &rates,
+                min_pv,
+                &ranks,
+                &mut want,
+                &mut want_ranks,
+            );
+            for _ in 0..2 {
+                let (mut got, mut got_ranks) = (vec![0.0; n], vec![0u8; n]);
+                pay_with(
+                    &mut scratch,
+                    &up,
+                    &volume,
+                    &is_active,
+                    &rates,
+                    min_pv,
+                    &ranks,
+                    &mut got,
+                    &mut got_ranks,
+                );
+                let bits = |x: &[f64]| x.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&got), bits(&want), "case {case}");
+                assert_eq!(got_ranks, want_ranks, "case {case}");
+            }
+        }
+    }
+
+    /// Uplines over random trees and quits, against a walk up the sponsors with no
+    /// compression; a second call on the compressed pointers gives the same answer.
+    #[test]
+    fn nearest_active_uplines_match_a_plain_walk() {
+        use crate::model::Model;
+        use crate::scenario::parse;
+        let model =
+            Model::new(&parse("name = \"t\"", "t.toml", &[]).unwrap_or_else(|e| panic!("{e}")));
+        let d = model.derived_for(0, 0, None);
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(12);
+        for _ in 0..50 {
+            let total = rng.random_range(1..300u32);
+            let sponsor: Vec<u32> = (0..total)
+                .map(|id| {
+                    if id < 3 {
+                        NO_SPONSOR
+                    } else {
+                        rng.random_range(0..id)
+                    }
+                })
+                .collect();
+            let gone: Vec<bool> = (0..total).map(|_| rng.random::<f64>() < 0.4).collect();
+            // Some of the gone are still in the month's list (not compacted yet), some are not.
+            let live: Vec<Member> = (0..total)
+                .filter(|&id| !gone[id as usize] || rng.random::<f64>() < 0.5)
+                .map(|id| super::super::new_member(id, sponsor[id as usize], 0, 0, &d, 0.0))
+                .collect();
+            let mut slot_of = vec![GONE; total as usize];
+            for (slot, m) in live.iter().enumerate() {
+                if !gone[m.id as usize] {
+                    slot_of[m.id as usize] = slot as u32;
+                }
+            }
+            let mut ancestor = sponsor.clone();
+            let want: Vec<u32> = live
+                .iter()
+                .map(|m| {
+                    if gone[m.id as usize] {
+                        return QUIT;
+                    }
+                    let mut p = m.sponsor;
+                    while p != NO_SPONSOR && gone[p as usize] {
+                        p = sponsor[p as usize];
+                    }
+                    if p == NO_SPONSOR {
+                        NONE
+                    } else {
+                        slot_of[p as usize]
+                    }
+                })
+                .collect();
+            let mut up = Vec::new();
+            nearest_active_uplines_into(&live, &slot_of, &mut ancestor, &mut up);
+            assert_eq!(up, want);
+            assert_eq!(nearest_active_uplines(&live, &slot_of, &mut ancestor), want);
+        }
+    }
 
     fn always(_: usize) -> bool {
         true
