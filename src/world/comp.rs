@@ -39,11 +39,10 @@ pub fn nearest_active_uplines_into(
     up: &mut Vec<u32>,
 ) {
     up.clear();
-    up.resize(live.len(), NONE);
-    for (slot, m) in live.iter().enumerate() {
+    // Every slot is written once, in order (no fill first).
+    up.extend(live.iter().map(|m| {
         if slot_of[m.id as usize] == GONE {
-            up[slot] = QUIT;
-            continue;
+            return QUIT;
         }
         let mut p = m.sponsor;
         while p != NO_SPONSOR && slot_of[p as usize] == GONE {
@@ -57,12 +56,12 @@ pub fn nearest_active_uplines_into(
             ancestor[q as usize] = p;
             q = next;
         }
-        up[slot] = if p == NO_SPONSOR {
+        if p == NO_SPONSOR {
             NONE
         } else {
             slot_of[p as usize]
-        };
-    }
+        }
+    }));
 }
 
 /// Working arrays of [`pay`] kept between months (see [`nearest_active_uplines_into`]).
