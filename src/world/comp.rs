@@ -123,8 +123,9 @@ pub fn pay(
 
 /// [`pay`] with its working arrays kept in `scratch` between months.
 ///
-/// Generic over `active` so that the world's test (one field of the member record) is
-/// inlined rather than called through a pointer for every member, twice a month.
+/// Generic over `active` so that the world's test is inlined rather than called through a
+/// pointer for every member, twice a month. With `up` from [`nearest_active_uplines_into`],
+/// `|slot| up[slot] != QUIT` is that test and reads only what the passes read anyway.
 #[allow(clippy::too_many_arguments)]
 pub fn pay_with<F: Fn(usize) -> bool + ?Sized>(
     scratch: &mut PayScratch,
