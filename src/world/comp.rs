@@ -248,7 +248,9 @@ pub fn pay_with<F: Fn(usize) -> bool + ?Sized>(
                 rows[to + k] += moved;
             }
         } else if row_of[a] != NONE {
-            // An implied row adds its first entry, the group volume; its zeros change nothing.
+            // An implied row adds its first entry, the group volume. Its zeros would change
+            // nothing: every stored entry is a sum started from +0.0, so never -0.0, and
+            // adding zero leaves it as it is.
             rows[row_of[a] as usize * width] += g;
         }
         group[a] += g;
