@@ -12,8 +12,14 @@ use crate::scenario::Rank;
 /// "No upline": a founder, or everyone above has quit.
 pub const NONE: u32 = u32::MAX;
 
+/// The upline entry of a slot whose member has quit (no slot is this large). It lets the
+/// month's activity test read the upline array, which the payment passes read anyway, instead
+/// of a 136-byte member record per slot.
+pub const QUIT: u32 = u32::MAX - 1;
+
 /// For each slot of `live`, the slot of the nearest *active* ancestor (compression: people who
-/// quit are skipped, their recruits roll up to the next active person above), or [`NONE`].
+/// quit are skipped, their recruits roll up to the next active person above), or [`NONE`];
+/// [`QUIT`] for a slot whose own member has quit.
 ///
 /// `slot_of[id]` is an active member's slot or [`GONE`]; `ancestor[id]` points a gone member
 /// towards their nearest active ancestor and is path-compressed here, so long chains of quitters
@@ -33,34 +39,49 @@ pub fn nearest_active_uplines_into(
     up: &mut Vec<u32>,
 ) {
     up.clear();
-    up.resize(live.len(), NONE);
-    let mut visited: Vec<u32> = Vec::new();
-    for (slot, m) in live.iter().enumerate() {
+    // Every slot is written once, in order (no fill first).
+    up.extend(live.iter().map(|m| {
         if slot_of[m.id as usize] == GONE {
-            continue;
+            return QUIT;
         }
         let mut p = m.sponsor;
-        visited.clear();
         while p != NO_SPONSOR && slot_of[p as usize] == GONE {
-            visited.push(p);
             p = ancestor[p as usize];
         }
-        for v in &visited {
-            ancestor[*v as usize] = p;
+        // Path compression by a second walk over the same quitters, instead of a list of
+        // them: usually the sponsor is active and neither walk takes a step.
+        let mut q = m.sponsor;
+        while q != p {
+            let next = ancestor[q as usize];
+            ancestor[q as usize] = p;
+            q = next;
         }
-        up[slot] = if p == NO_SPONSOR {
+        if p == NO_SPONSOR {
             NONE
         } else {
             slot_of[p as usize]
-        };
-    }
+        }
+    }));
 }
 
 /// Working arrays of [`pay`] kept between months (see [`nearest_active_uplines_into`]).
+///
+/// The rank pass needs, per member, the downline volume by the highest override already paid
+/// on it (a row of `ranks + 1` numbers). For a member with no ranked person below them that
+/// row is `[group volume so far, 0, 0, ...]`, and its first entry is the very same sum, taken
+/// in the same order, as the group volume. Ranks are rare, so rows are stored only for the few
+/// members with a ranked person in their downline (or a rank of their own): the month no
+/// longer clears and sweeps `ranks + 1` numbers per member, and the results are unchanged to
+/// the last bit.
 #[derive(Debug, Default)]
 pub struct PayScratch {
+    /// Group volume by slot (own plus every active member below).
     group: Vec<f64>,
-    paid_at: Vec<f64>,
+    /// Per slot, the index of its stored row in `rows`, or [`NONE`] while the row is implied
+    /// by `group`.
+    row_of: Vec<u32>,
+    /// The stored rows, `ranks + 1` entries each, in the order they were needed.
+    rows: Vec<f64>,
 }
 
 /// The month's commissions: `income[slot]` receives every payment to that member.
@@ -101,12 +122,16 @@ pub fn pay(
 }
 
 /// [`pay`] with its working arrays kept in `scratch` between months.
+///
+/// Generic over `active` so that the world's test is inlined rather than called through a
+/// pointer for every member, twice a month. With `up` from [`nearest_active_uplines_into`],
+/// `|slot| up[slot] != QUIT` is that test and reads only what the passes read anyway.
 #[allow(clippy::too_many_arguments)]
-pub fn pay_with(
+pub fn pay_with<F: Fn(usize) -> bool + ?Sized>(
     scratch: &mut PayScratch,
     up: &[u32],
     volume: &[f64],
-    active: &dyn Fn(usize) -> bool,
+    active: &F,
     rates: &[f64],
     min_personal_volume: f64,
     ranks: &[Rank],
@@ -114,8 +139,145 @@ pub fn pay_with(
     rank_out: &mut [u8],
 ) {
     let n = up.len();
-    let qualified = |slot: usize| volume[slot] >= min_personal_volume && volume[slot] > 0.0;
+    // One length for every per-slot slice, so an index checked against one is in range
+    // for all of them.
+    let volume = &volume[..n];
+    let income = &mut income[..n];
+    let rank_out = &mut rank_out[..n];
+    let qualified = |v: f64| v >= min_personal_volume && v > 0.0;
     if !rates.is_empty() {
+        for s in 0..n {
+            let v = volume[s];
+            if v <= 0.0 || !active(s) {
+                continue;
+            }
+            let mut a = up[s];
+            for rate in rates {
+                // `NONE` is past the end of every slice: the same test ends the chain and
+                // checks the index.
+                let Some(&upline_volume) = volume.get(a as usize) else {
+                    debug_assert_eq!(a, NONE, "an upline outside the member list");
+                    break;
+                };
+                if qualified(upline_volume) {
+                    income[a as usize] += rate * v;
+                }
+                a = up[a as usize];
+            }
+        }
+    }
+    if ranks.is_empty() {
+        return;
+    }
+    // Bottom-up (recruits have higher slots than their uplines): group volume, and the
+    // downline volume by the highest override already paid on it (index 0 = none), stored
+    // only where it is not implied by the group volume (see `PayScratch`).
+    let width = ranks.len() + 1;
+    let PayScratch {
+        group,
+        row_of,
+        rows,
+    } = scratch;
+    group.clear();
+    group.resize(n, 0.0);
+    row_of.clear();
+    row_of.resize(n, NONE);
+    rows.clear();
+    // A stored row for a member whose row was implied so far: `[below, 0, 0, ...]`, where
+    // `below` is the group volume gathered from their recruits until now.
+    let store = |rows: &mut Vec<f64>, below: f64| -> u32 {
+        let at = (rows.len() / width) as u32;
+        rows.push(below);
+        rows.resize(rows.len() + width - 1, 0.0);
+        at
+    };
+    let rate_of = |k: usize| {
+        if k == 0 {
+            0.0
+        } else {
+            ranks[k - 1].override_rate
+        }
+    };
+    let first_rank_at = ranks[0].group_volume;
+    for s in (0..n).rev() {
+        if !active(s) {
+            continue;
+        }
+        let v = volume[s];
+        let below = group[s];
+        let g = below + v;
+        group[s] = g;
+        let rank = if qualified(v) && g >= first_rank_at {
+            ranks.iter().take_while(|r| g >= r.group_volume).count()
+        } else {
+            0
+        };
+        rank_out[s] = rank as u8;
+        let mut r = row_of[s];
+        if rank > 0 && r == NONE {
+            r = store(rows, below);
+        }
+        if r != NONE {
+            let row = &mut rows[r as usize * width..(r as usize + 1) * width];
+            if rank > 0 {
+                let own_rate = rate_of(rank);
+                let mut moved = 0.0;
+                for (k, vol) in row.iter_mut().enumerate().take(rank) {
+                    income[s] += *vol * (own_rate - rate_of(k));
+                    moved += *vol;
+                    *vol = 0.0;
+                }
+                row[rank] += moved;
+            }
+            row[0] += v;
+        }
+        let a = up[s];
+        if a == NONE {
+            continue;
+        }
+        let a = a as usize;
+        if r != NONE {
+            let mut ra = row_of[a];
+            if ra == NONE {
+                ra = store(rows, group[a]);
+                row_of[a] = ra;
+            }
+            let (from, to) = (r as usize * width, ra as usize * width);
+            for k in 0..width {
+                let moved = rows[from + k];
+                rows[to + k] += moved;
+            }
+        } else if row_of[a] != NONE {
+            // An implied row adds its first entry, the group volume. Its zeros would change
+            // nothing: every stored entry is a sum started from +0.0, so never -0.0, and
+            // adding zero leaves it as it is.
+            rows[row_of[a] as usize * width] += g;
+        }
+        group[a] += g;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{RngExt, SeedableRng};
+    use rand_xoshiro::Xoshiro256PlusPlus;
+
+    /// The payment as first written, with a dense row per member cleared every month: the
+    /// fast path must give the same floats, bit for bit.
+    #[allow(clippy::too_many_arguments)]
+    fn pay_simple(
+        up: &[u32],
+        volume: &[f64],
+        active: &dyn Fn(usize) -> bool,
+        rates: &[f64],
+        min_personal_volume: f64,
+        ranks: &[Rank],
+        income: &mut [f64],
+        rank_out: &mut [u8],
+    ) {
+        let n = up.len();
+        let qualified = |slot: usize| volume[slot] >= min_personal_volume && volume[slot] > 0.0;
         for s in 0..n {
             let v = volume[s];
             if v <= 0.0 || !active(s) {
@@ -132,67 +294,183 @@ pub fn pay_with(
                 a = up[a as usize];
             }
         }
-    }
-    if ranks.is_empty() {
-        return;
-    }
-    // Bottom-up (recruits have higher slots than their uplines): group volume, and the
-    // downline volume by the highest override already paid on it (index 0 = none).
-    let width = ranks.len() + 1;
-    let group = &mut scratch.group;
-    group.clear();
-    group.resize(n, 0.0);
-    let paid_at = &mut scratch.paid_at;
-    paid_at.clear();
-    paid_at.resize(n * width, 0.0);
-    let rate_of = |k: usize| {
-        if k == 0 {
-            0.0
-        } else {
-            ranks[k - 1].override_rate
+        if ranks.is_empty() {
+            return;
         }
-    };
-    for s in (0..n).rev() {
-        if !active(s) {
-            continue;
-        }
-        group[s] += volume[s];
-        let rank = if qualified(s) {
-            ranks
-                .iter()
-                .take_while(|r| group[s] >= r.group_volume)
-                .count()
-        } else {
-            0
+        let width = ranks.len() + 1;
+        let mut group = vec![0.0; n];
+        let mut paid_at = vec![0.0; n * width];
+        let rate_of = |k: usize| {
+            if k == 0 {
+                0.0
+            } else {
+                ranks[k - 1].override_rate
+            }
         };
-        rank_out[s] = rank as u8;
-        let row = &mut paid_at[s * width..(s + 1) * width];
-        if rank > 0 {
-            let own_rate = rate_of(rank);
-            let mut moved = 0.0;
-            for (k, vol) in row.iter_mut().enumerate().take(rank) {
-                income[s] += *vol * (own_rate - rate_of(k));
-                moved += *vol;
-                *vol = 0.0;
+        for s in (0..n).rev() {
+            if !active(s) {
+                continue;
             }
-            row[rank] += moved;
-        }
-        row[0] += volume[s];
-        let a = up[s];
-        if a != NONE {
-            let a = a as usize;
-            group[a] += group[s];
-            for k in 0..width {
-                let v = paid_at[s * width + k];
-                paid_at[a * width + k] += v;
+            group[s] += volume[s];
+            let rank = if qualified(s) {
+                ranks
+                    .iter()
+                    .take_while(|r| group[s] >= r.group_volume)
+                    .count()
+            } else {
+                0
+            };
+            rank_out[s] = rank as u8;
+            let row = &mut paid_at[s * width..(s + 1) * width];
+            if rank > 0 {
+                let own_rate = rate_of(rank);
+                let mut moved = 0.0;
+                for (k, vol) in row.iter_mut().enumerate().take(rank) {
+                    income[s] += *vol * (own_rate - rate_of(k));
+                    moved += *vol;
+                    *vol = 0.0;
+                }
+                row[rank] += moved;
+            }
+            row[0] += volume[s];
+            if up[s] != NONE {
+                let a = up[s] as usize;
+                group[a] += group[s];
+                for k in 0..width {
+                    let v = paid_at[s * width + k];
+                    paid_at[a * width + k] += v;
+                }
             }
         }
     }
-}
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+    /// Random months on random trees (some members inactive, some unqualified, ranks common
+    /// enough that stored and implied rows meet in every way), paid twice through one scratch
+    /// of each size to catch anything left over from an earlier month.
+    #[test]
+    fn fast_path_equals_the_simple_payment_bit_for_bit() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(11);
+        let mut scratch = PayScratch::default();
+        for case in 0..400 {
+            let n = rng.random_range(1..200usize);
+            let active: Vec<bool> = (0..n).map(|_| rng.random::<f64>() < 0.8).collect();
+            // Uplines: a lower slot (active or not, as the API allows) or none.
+            let up: Vec<u32> = (0..n)
+                .map(|s| {
+                    if s == 0 || rng.random::<f64>() < 0.05 {
+                        NONE
+                    } else {
+                        rng.random_range(0..s) as u32
+                    }
+                })
+                .collect();
+            let volume: Vec<f64> = (0..n)
+                .map(|s| match rng.random_range(0..5u32) {
+                    0 => 0.0,
+                    // An inactive member's volume must not count even when it is not zero.
+                    1 if !active[s] => 75.0,
+                    _ => rng.random::<f64>() * 400.0,
+                })
+                .collect();
+            let rates: Vec<f64> = (0..rng.random_range(0..4usize))
+                .map(|_| rng.random::<f64>() * 0.1)
+                .collect();
+            let ranks: Vec<Rank> = (0..rng.random_range(0..4usize))
+                .map(|r| Rank {
+                    group_volume: 300.0 * 4f64.powi(r as i32) * (0.5 + rng.random::<f64>()),
+                    override_rate: 0.02 * (r + 1) as f64,
+                })
+                .collect();
+            let min_pv = if case % 3 == 0 { 0.0 } else { 150.0 };
+            let is_active = |s: usize| active[s];
+            let (mut want, mut want_ranks) = (vec![0.0; n], vec![0u8; n]);
+            pay_simple(
+                &up,
+                &volume,
+                &is_active,
+                &rates,
+                min_pv,
+                &ranks,
+                &mut want,
+                &mut want_ranks,
+            );
+            for _ in 0..2 {
+                let (mut got, mut got_ranks) = (vec![0.0; n], vec![0u8; n]);
+                pay_with(
+                    &mut scratch,
+                    &up,
+                    &volume,
+                    &is_active,
+                    &rates,
+                    min_pv,
+                    &ranks,
+                    &mut got,
+                    &mut got_ranks,
+                );
+                let bits = |x: &[f64]| x.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&got), bits(&want), "case {case}");
+                assert_eq!(got_ranks, want_ranks, "case {case}");
+            }
+        }
+    }
+
+    /// Uplines over random trees and quits, against a walk up the sponsors with no
+    /// compression; a second call on the compressed pointers gives the same answer.
+    #[test]
+    fn nearest_active_uplines_match_a_plain_walk() {
+        use crate::model::Model;
+        use crate::scenario::parse;
+        let model =
+            Model::new(&parse("name = \"t\"", "t.toml", &[]).unwrap_or_else(|e| panic!("{e}")));
+        let d = model.derived_for(0, 0, None);
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(12);
+        for _ in 0..50 {
+            let total = rng.random_range(1..300u32);
+            let sponsor: Vec<u32> = (0..total)
+                .map(|id| {
+                    if id < 3 {
+                        NO_SPONSOR
+                    } else {
+                        rng.random_range(0..id)
+                    }
+                })
+                .collect();
+            let gone: Vec<bool> = (0..total).map(|_| rng.random::<f64>() < 0.4).collect();
+            // Some of the gone are still in the month's list (not compacted yet), some are not.
+            let live: Vec<Member> = (0..total)
+                .filter(|&id| !gone[id as usize] || rng.random::<f64>() < 0.5)
+                .map(|id| super::super::new_member(id, sponsor[id as usize], 0, 0, &d, 0.0))
+                .collect();
+            let mut slot_of = vec![GONE; total as usize];
+            for (slot, m) in live.iter().enumerate() {
+                if !gone[m.id as usize] {
+                    slot_of[m.id as usize] = slot as u32;
+                }
+            }
+            let mut ancestor = sponsor.clone();
+            let want: Vec<u32> = live
+                .iter()
+                .map(|m| {
+                    if gone[m.id as usize] {
+                        return QUIT;
+                    }
+                    let mut p = m.sponsor;
+                    while p != NO_SPONSOR && gone[p as usize] {
+                        p = sponsor[p as usize];
+                    }
+                    if p == NO_SPONSOR {
+                        NONE
+                    } else {
+                        slot_of[p as usize]
+                    }
+                })
+                .collect();
+            let mut up = Vec::new();
+            nearest_active_uplines_into(&live, &slot_of, &mut ancestor, &mut up);
+            assert_eq!(up, want);
+            assert_eq!(nearest_active_uplines(&live, &slot_of, &mut ancestor), want);
+        }
+    }
 
     fn always(_: usize) -> bool {
         true
