@@ -500,7 +500,9 @@ impl World {
             ranks.resize(n, 0);
             if ECON && (!self.rates.is_empty() || !s.ranks.is_empty()) {
                 comp::nearest_active_uplines_into(&live, &slot_of, &mut ancestor, &mut up);
-                let is_active = |slot: usize| live[slot].quit_month == STILL_ACTIVE;
+                // Read from the uplines just computed (quitters are marked there), not from
+                // the 136-byte member records: nobody quits between here and settling.
+                let is_active = |slot: usize| up[slot] != comp::QUIT;
                 comp::pay_with(
                     &mut pay_scratch,
                     &up,
