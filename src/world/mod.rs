@@ -31,10 +31,13 @@
 //! depend on thread count, and replicates (independent companies) do not depend on which
 //! shard ran them.
 //!
-//! **Memory.** A participant costs one [`Member`] (136 bytes: issue 12 added the warm list, support and kind and kept it there with 16-bit month counts and single-precision drains), 8 bytes of tree links and 8
-//! bytes per drawn trait; 10 million participants of `company-typical.toml` peaked at 1.87 GB. Quitters move out of the member list
-//! in batches (when a quarter of it has quit), so the parallel phases sweep active members,
-//! not everyone ever joined.
+//! **Memory.** A participant costs one [`Member`] (136 bytes: issue 12 added the warm list,
+//! support and kind and kept it there with 16-bit month counts and single-precision drains)
+//! and 8 bytes of tree links; a member still in the list costs about 220 bytes more (the
+//! month's draws, volume, income and compensation arrays, and 8 bytes per drawn trait).
+//! Quitters move out of the member list in batches (when an eighth of it has quit), so the
+//! parallel phases sweep active members, not everyone ever joined. 10 million participants of
+//! `company-typical.toml` (4 million active at the peak) peaked at 1.8 GB.
 
 pub mod charts;
 pub mod comp;
@@ -58,6 +61,12 @@ use crate::scenario::{CompanySettings, Scenario};
 /// Members per parallel work unit. Fixed (not derived from the thread count) so that the
 /// order of every reduction is the same on any machine.
 const CHUNK: usize = 2048;
+
+/// The member list is compacted once more than one in this many of its slots hold people
+/// who quit: a company's largest arrays scale with the list, so the dead weight they carry
+/// is at most this fraction (an eighth: a sweep that moves the members costs far less than a
+/// month of their steps, and it runs every few months).
+const QUITTERS_BEFORE_COMPACTION: usize = 8;
 
 /// Sponsor of a founder.
 pub const NO_SPONSOR: u32 = u32::MAX;
@@ -252,19 +261,21 @@ impl World {
         let rkey = mix(mix(self.seed, REPLICATE_SALT), replicate);
         let (_, _, _, rejections_matter) = self.model.switches();
         let inactive_months = self.model.inactive_months();
-        // The drawn traits of every participant, `k` values each, drawn once at joining.
+        // The drawn traits of every member in `live`, `k` values each by slot (drawn once at
+        // joining, moved with the member, dropped when they leave the list: someone who quit
+        // needs them no more).
         let k = self.model.varying_count();
         // Per-participant arrays are reserved at the company's bound up front: reserved but
         // untouched memory costs nothing, and growing by doubling would copy (and briefly
         // hold twice) the largest arrays of a big company.
         let bound = s.market_size.min(s.max_participants) as usize;
-        let mut traits: Vec<f64> = Vec::with_capacity(bound * k);
+        let mut traits: Vec<f64> = Vec::new();
         let draw_traits = |id: u32, kind: u8, traits: &mut Vec<f64>| -> Derived {
             self.model
                 .derived_for(mix(rkey, u64::from(id)), kind, Some(traits))
         };
-        let derived_of = |scratch: &mut TraitsScratch, traits: &[f64], id: u32, kind: u8| {
-            let i = id as usize * k;
+        let derived_of = |scratch: &mut TraitsScratch, traits: &[f64], slot: usize, kind: u8| {
+            let i = slot * k;
             self.model
                 .derived_from_drawn_in(scratch, kind, &traits[i..i + k])
         };
@@ -369,7 +380,7 @@ impl World {
                         // Support given comes out of the time budget before prospecting.
                         let slot = first + c * CHUNK + j;
                         let support_hours = support_given.get(slot).copied().unwrap_or(0.0);
-                        let d = derived_of(&mut scratch, traits, m.id, m.kind);
+                        let d = derived_of(&mut scratch, traits, slot, m.kind);
                         prospect_one(m, o, p, &d, month, fresh_share, support_hours);
                     }
                 });
@@ -411,9 +422,14 @@ impl World {
                 }
                 // The hours each sponsor gives, from this month's effort before prospecting.
                 let mut scratch = self.model.traits_scratch();
-                for ((m, count), given) in live.iter().zip(&supported).zip(&mut support_given) {
+                for (slot, ((m, count), given)) in live
+                    .iter()
+                    .zip(&supported)
+                    .zip(&mut support_given)
+                    .enumerate()
+                {
                     if *count > 0 {
-                        let d = derived_of(&mut scratch, &traits, m.id, m.kind);
+                        let d = derived_of(&mut scratch, &traits, slot, m.kind);
                         let support_hours = d.support_hours() * m.state.effort_now(&d);
                         *given = support_hours;
                     }
@@ -532,23 +548,25 @@ impl World {
                 .zip(income.par_chunks(CHUNK))
                 .zip(quit_flags.par_chunks_mut(CHUNK))
                 .zip(ranks.par_chunks(CHUNK))
-                .map(|(((((members, ds), ps), inc), qs), rs)| {
+                .enumerate()
+                .map(|(chunk, (((((members, ds), ps), inc), qs), rs))| {
                     let mut active = 0u64;
                     let mut scratch = self.model.traits_scratch();
-                    for (((((m, o), p), c), q), r) in members
+                    for (j, (((((m, o), p), c), q), r)) in members
                         .iter_mut()
                         .zip(ds.iter_mut())
                         .zip(ps.iter_mut())
                         .zip(inc)
                         .zip(qs.iter_mut())
                         .zip(rs)
+                        .enumerate()
                     {
                         if m.quit_month != STILL_ACTIVE {
                             continue;
                         }
                         active += 1;
                         m.best_rank = m.best_rank.max(*r);
-                        let d = derived_of(&mut scratch, &traits, m.id, m.kind);
+                        let d = derived_of(&mut scratch, &traits, chunk * CHUNK + j, m.kind);
                         let mut st = Streams::for_month(
                             rkey,
                             m.id,
@@ -610,7 +628,7 @@ impl World {
                 gone_in_live += 1;
             }
             person_months += active;
-            if gone_in_live * 4 > live.len() {
+            if gone_in_live * QUITTERS_BEFORE_COMPACTION > live.len() {
                 // The compensation buffers are given back first: compaction is when memory
                 // peaks, and they are rebuilt next month at the new, smaller size.
                 up = Vec::new();
@@ -625,6 +643,7 @@ impl World {
                         live[kept] = live[slot];
                         draws[kept] = draws[slot];
                         parts[kept] = parts[slot];
+                        traits.copy_within(slot * k..(slot + 1) * k, kept * k);
                         kept += 1;
                     } else {
                         gone.push(live[slot]);
@@ -633,11 +652,13 @@ impl World {
                 live.truncate(kept);
                 draws.truncate(kept);
                 parts.truncate(kept);
+                traits.truncate(kept * k);
                 done.push(gone);
                 // Give back the quitters' room (for a big list the allocator shrinks it in place).
                 live.shrink_to_fit();
                 draws.shrink_to_fit();
                 parts.shrink_to_fit();
+                traits.shrink_to_fit();
                 for (slot, m) in live.iter().enumerate() {
                     slot_of[m.id as usize] = slot as u32;
                 }
