@@ -108,6 +108,67 @@ mod tests {
         assert_eq!(poisson(&mut rng, 0.0), 0);
     }
 
+    /// The zero shortcut changes no draw: on the same uniforms, `poisson` gives exactly the
+    /// plain inversion's count, for means from below the shortcut's threshold to the
+    /// inversion limit, and with uniforms right at `1 - lambda` and `exp(-lambda)`.
+    #[test]
+    fn zero_shortcut_gives_the_plain_inversion() {
+        fn plain(u: f64, lambda: f64) -> u64 {
+            let mut p = (-lambda).exp();
+            let mut cdf = p;
+            let mut k = 0u64;
+            let cap = (10.0 * lambda + 50.0) as u64;
+            while u > cdf && k < cap {
+                k += 1;
+                p *= lambda / k as f64;
+                cdf += p;
+            }
+            k
+        }
+        /// A generator that hands out the given uniform (as `random::<f64>` reads it).
+        struct Fixed(u64);
+        impl rand::TryRng for Fixed {
+            type Error = std::convert::Infallible;
+            fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+                Ok((self.0 >> 32) as u32)
+            }
+            fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+                Ok(self.0)
+            }
+            fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), Self::Error> {
+                dest.fill(0);
+                Ok(())
+            }
+        }
+        // `random::<f64>()` takes the top 53 bits: u = (x >> 11) * 2^-53.
+        let word = |u: f64| ((u * (1u64 << 53) as f64) as u64) << 11;
+        let mut rng = stream(44, Purpose::Recruiting);
+        let lambdas: [f64; 11] = [
+            1e-9, 1e-7, 1e-6, 2e-6, 1e-3, 0.05, 0.5, 0.999, 1.0, 3.0, 19.9,
+        ];
+        for lambda in lambdas {
+            let edges = [1.0 - lambda, (-lambda).exp()];
+            let mut us: Vec<f64> = (0..20_000).map(|_| rng.random::<f64>()).collect();
+            for e in edges {
+                for step in -3i64..=3 {
+                    let u = f64::from_bits((e.max(0.0).to_bits() as i64 + step).max(0) as u64);
+                    if (0.0..1.0).contains(&u) {
+                        us.push(u);
+                    }
+                }
+            }
+            for u in us {
+                let mut fixed = Fixed(word(u));
+                let drawn_u: f64 = Fixed(word(u)).random();
+                assert_eq!(
+                    poisson(&mut fixed, lambda),
+                    plain(drawn_u, lambda),
+                    "lambda {lambda:e}, u {drawn_u:e}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn binomial_mean_matches_np_on_both_paths() {
         let mut rng = stream(43, Purpose::Customers);
