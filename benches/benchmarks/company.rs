@@ -69,40 +69,30 @@ fn company(c: &mut Criterion) {
         |b| b.iter(|| pool.install(|| black_box(simulate()))),
     );
 
-    let s = load("typical.toml", &["careers=2000"]);
-    let m = Model::new(&s);
-    let followed = || {
-        let hooks = Hooks {
-            progress: &|_| {},
-            cancel: &never,
+    // Followed careers of `typical.toml`, then the company's own behaviour as followed
+    // careers (the same scenario without its company world).
+    let typical = load("typical.toml", &["careers=2000"]);
+    let mut company_behaviour = load("company-typical.toml", &[]);
+    company_behaviour.company = None;
+    company_behaviour.careers = 1000;
+    for (name, s) in [
+        ("followed-typical", typical),
+        ("followed-company-typical", company_behaviour),
+    ] {
+        let m = Model::new(&s);
+        let followed = || {
+            let hooks = Hooks {
+                progress: &|_| {},
+                cancel: &never,
+            };
+            engine::run(&s, &m, 0..s.careers, &hooks).expect("not cancelled")
         };
-        engine::run(&s, &m, 0..s.careers, &hooks).expect("not cancelled")
-    };
-    let person_months = pool.install(followed).person_months;
-    g.throughput(Throughput::Elements(person_months));
-    g.bench_function(BenchmarkId::new("person_months", "followed-typical"), |b| {
-        b.iter(|| pool.install(|| black_box(followed())))
-    });
-
-    // The company's own behaviour as followed careers: the same scenario without its
-    // company world.
-    let mut s = load("company-typical.toml", &[]);
-    s.company = None;
-    s.careers = 1000;
-    let m = Model::new(&s);
-    let followed = || {
-        let hooks = Hooks {
-            progress: &|_| {},
-            cancel: &never,
-        };
-        engine::run(&s, &m, 0..s.careers, &hooks).expect("not cancelled")
-    };
-    let person_months = pool.install(followed).person_months;
-    g.throughput(Throughput::Elements(person_months));
-    g.bench_function(
-        BenchmarkId::new("person_months", "followed-company-typical"),
-        |b| b.iter(|| pool.install(|| black_box(followed()))),
-    );
+        let person_months = pool.install(followed).person_months;
+        g.throughput(Throughput::Elements(person_months));
+        g.bench_function(BenchmarkId::new("person_months", name), |b| {
+            b.iter(|| pool.install(|| black_box(followed())))
+        });
+    }
     g.finish();
 }
 
