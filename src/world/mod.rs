@@ -12,7 +12,8 @@
 //!    member's base, giving the month's volume. Fresh people who said no are counted in one
 //!    Poisson draw of the market's own stream and leave the fresh pool until
 //!    `market.recontact_after_months` have passed.
-//! 3. **Compensation** ([`comp`], sequential over the real tree).
+//! 3. **Compensation** ([`comp`], sequential over the real tree, whose links by slot
+//!    ([`comp::Uplines`]) are kept up to date as people join, quit and the list is compacted).
 //! 4. **Settle** (parallel): money, motivation, quitting.
 //! 5. New members are added; they start working next month.
 //!
@@ -33,8 +34,9 @@
 //!
 //! **Memory.** A participant costs one [`Member`] (136 bytes: issue 12 added the warm list,
 //! support and kind and kept it there with 16-bit month counts and single-precision drains)
-//! and 8 bytes of tree links; a member still in the list costs about 220 bytes more (the
-//! month's draws, volume, income and compensation arrays, and 8 bytes per drawn trait).
+//! and 4 bytes for their slot by id; a member still in the list costs about 220 bytes more
+//! (the month's draws, volume, income and compensation arrays, the tree link
+//! ([`comp::Uplines`]), and 8 bytes per drawn trait).
 //! Quitters move out of the member list in batches (when an eighth of it has quit), so the
 //! parallel phases sweep active members, not everyone ever joined. 10 million participants of
 //! `company-typical.toml` (4 million active at the peak) peaked at 1.8 GB.
@@ -83,8 +85,9 @@ const PHASE_SETTLE: u64 = 3;
 /// The market's own stream (fresh people who said no).
 const MARKET_STREAM: u64 = 0x6d61_726b_6574;
 
-/// Bytes one participant costs (member record plus tree links), for the up-front estimate.
-pub const BYTES_PER_PARTICIPANT: u64 = std::mem::size_of::<Member>() as u64 + 8;
+/// Bytes one participant costs (member record plus their slot by id), for the up-front
+/// estimate.
+pub const BYTES_PER_PARTICIPANT: u64 = std::mem::size_of::<Member>() as u64 + 4;
 
 /// One participant of a company.
 #[derive(Debug, Clone, Copy)]
@@ -298,12 +301,11 @@ impl World {
         // Members who quit, in the batches they were moved out of `live` in.
         let mut done: Vec<Vec<Member>> = Vec::new();
         let mut participants = s.founders;
-        // Tree links by id: the slot of an active member in `live`, and for someone gone a
-        // pointer towards their nearest active ancestor (path-compressed).
+        // The slot of an active member in `live` by id (GONE for someone gone), for sponsors'
+        // support, and the tree links by slot for compensation.
         let mut slot_of: Vec<u32> = Vec::with_capacity(bound);
         slot_of.extend(0..s.founders as u32);
-        let mut ancestor: Vec<u32> = Vec::with_capacity(bound);
-        ancestor.resize(s.founders as usize, NO_SPONSOR);
+        let mut uplines = comp::Uplines::new(s.founders as usize);
         let mut fresh = s.market_size - s.founders;
         // Fresh people who said no, by month, until they can be approached afresh.
         let mut said_no: std::collections::VecDeque<u64> = std::collections::VecDeque::new();
@@ -318,7 +320,6 @@ impl World {
         let mut quit_flags: Vec<bool> = Vec::new();
         let mut ranks: Vec<u8> = Vec::new();
         let mut gone_in_live = 0usize;
-        let mut up: Vec<u32> = Vec::new();
         let mut pay_scratch = comp::PayScratch::default();
         // Sponsors who support (issue 12, H3): per slot, the recruits supported this month
         // and the hours given (docs/model.md, "Sponsors who support").
@@ -453,9 +454,9 @@ impl World {
             // 2. Market: grant joins and customers in member order while fresh people last.
             let mut joins = 0u64;
             let mut new_customers = 0u64;
-            // (sponsor id, how many, sponsor's kind, share of the sponsor's warm list used), in
-            // the order the joins are granted.
-            let mut recruits: Vec<(u32, u32, u8, f64)> = Vec::new();
+            // (sponsor id, sponsor's slot, how many, sponsor's kind, share of the sponsor's warm
+            // list used), in the order the joins are granted.
+            let mut recruits: Vec<(u32, u32, u32, u8, f64)> = Vec::new();
             // Someone who signed up in the last month would start after the horizon: the
             // horizon closes before they sign.
             let last_month = t + 1 == self.months;
@@ -463,11 +464,12 @@ impl World {
             volume.resize(n, 0.0);
             // The fresh refusals' expected number, summed in member order.
             let mut refusal_mean = 0.0;
-            for (((m, o), p), v) in live
+            for (slot, (((m, o), p), v)) in live
                 .iter_mut()
                 .zip(draws.iter_mut())
                 .zip(&parts)
                 .zip(volume.iter_mut())
+                .enumerate()
             {
                 if m.quit_month != STILL_ACTIVE {
                     continue;
@@ -478,7 +480,13 @@ impl World {
                 let granted = wanted.min(room);
                 capped |= granted < wanted;
                 if granted > 0 {
-                    recruits.push((m.id, granted as u32, m.kind, m.state.warm_used_share()));
+                    recruits.push((
+                        m.id,
+                        slot as u32,
+                        granted as u32,
+                        m.kind,
+                        m.state.warm_used_share(),
+                    ));
                 }
                 fresh -= granted;
                 o.joins = granted;
@@ -515,13 +523,13 @@ impl World {
             ranks.clear();
             ranks.resize(n, 0);
             if ECON && (!self.rates.is_empty() || !s.ranks.is_empty()) {
-                comp::nearest_active_uplines_into(&live, &slot_of, &mut ancestor, &mut up);
-                // Read from the uplines just computed (quitters are marked there), not from
-                // the 136-byte member records: nobody quits between here and settling.
+                // Quitters are marked in the uplines: the activity test reads them, not the
+                // 136-byte member records.
+                let up = uplines.slots();
                 let is_active = |slot: usize| up[slot] != comp::QUIT;
                 comp::pay_with(
                     &mut pay_scratch,
-                    &up,
+                    up,
                     &volume,
                     &is_active,
                     &self.rates,
@@ -621,17 +629,23 @@ impl World {
             // records are read (the flags are a byte per member, the records 136).
             let mut quits = 0u64;
             for (slot, _) in quit_flags.iter().enumerate().filter(|(_, q)| **q) {
-                let m = &live[slot];
                 quits += 1;
-                slot_of[m.id as usize] = GONE;
-                ancestor[m.id as usize] = m.sponsor;
+                slot_of[live[slot].id as usize] = GONE;
                 gone_in_live += 1;
             }
+            // The recruits take the next slots (after the compaction below, the same order),
+            // and the links move past the month's quitters.
+            for &(_, sponsor_slot, count, ..) in &recruits {
+                for _ in 0..count {
+                    uplines.join(sponsor_slot);
+                }
+            }
+            uplines.leave(&quit_flags);
             person_months += active;
             if gone_in_live * QUITTERS_BEFORE_COMPACTION > live.len() {
                 // The compensation buffers are given back first: compaction is when memory
                 // peaks, and they are rebuilt next month at the new, smaller size.
-                up = Vec::new();
+                uplines.compact();
                 pay_scratch = comp::PayScratch::default();
                 // In place: a partition into two new lists held a second copy of the active
                 // members at the moment memory is highest. The draws and volume parts move
@@ -665,7 +679,7 @@ impl World {
                 gone_in_live = 0;
             }
             let first_recruit = live.len();
-            for (sponsor, count, sponsor_kind, warm_used) in recruits {
+            for (sponsor, _, count, sponsor_kind, warm_used) in recruits {
                 for _ in 0..count {
                     let id = participants as u32;
                     participants += 1;
@@ -673,7 +687,6 @@ impl World {
                     let d = draw_traits(id, kind, &mut traits);
                     let m = new_member(id, sponsor, t + 1, kind, &d, warm_used);
                     slot_of.push(live.len() as u32);
-                    ancestor.push(sponsor);
                     live.push(m);
                 }
             }
@@ -702,8 +715,8 @@ impl World {
             });
         }
         // Free the working arrays before gathering everyone, the moment memory peaks.
-        drop((traits, slot_of, ancestor, draws, volume, income, parts));
-        drop((up, pay_scratch, quit_flags, ranks, supported, support_given));
+        drop((traits, slot_of, uplines, draws, volume, income, parts));
+        drop((pay_scratch, quit_flags, ranks, supported, support_given));
         // One exact allocation; each batch is freed as soon as it is moved.
         let mut members = Vec::with_capacity(participants as usize);
         for batch in done {
