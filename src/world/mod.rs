@@ -39,7 +39,7 @@
 //! ([`comp::Uplines`]), and 8 bytes per drawn trait).
 //! Quitters move out of the member list in batches (when an eighth of it has quit), so the
 //! parallel phases sweep active members, not everyone ever joined. 10 million participants of
-//! `company-typical.toml` (4 million active at the peak) peaked at 1.8 GB.
+//! `company-typical.toml` (4 million active at the peak) peaked at 1.77 GB.
 
 pub mod charts;
 pub mod comp;
