@@ -74,8 +74,22 @@ const QUITTERS_BEFORE_COMPACTION: usize = 8;
 pub const NO_SPONSOR: u32 = u32::MAX;
 /// `Member::quit_month` of someone still active.
 const STILL_ACTIVE: u16 = u16::MAX;
-/// `slot_of` entry of someone no longer active.
+/// `slot_of` entry of someone no longer active, until they are moved out of the member list;
+/// then `GONE - 1 - b` for batch `b` of [`Company`]'s quitters (see [`merge_in_id_order`]).
 const GONE: u32 = u32::MAX;
+/// `slot_of` entries from here up are people no longer active (no member list is this long,
+/// and no company has this many batches of quitters).
+const GONE_FROM: u32 = u32::MAX - (1 << 24);
+
+/// Whether a `slot_of` entry is someone no longer active.
+fn is_gone(entry: u32) -> bool {
+    entry >= GONE_FROM
+}
+
+/// Companies of at most this many bytes of member records are put in id order by a merge,
+/// which holds the batches of quitters until the end (twice the records at once); bigger ones
+/// by a sort in place (see [`merge_in_id_order`]).
+const MERGE_BYTES: usize = 64 << 20;
 
 /// Salt of the replicate keys ("company1").
 const REPLICATE_SALT: u64 = 0x636f_6d70_616e_7931;
@@ -417,7 +431,7 @@ impl World {
                         continue;
                     }
                     let s = slot_of[m.sponsor as usize];
-                    if s != GONE && self.model.supports(&m.state) {
+                    if !is_gone(s) && self.model.supports(&m.state) {
                         supported[s as usize] += 1;
                     }
                 }
@@ -591,7 +605,7 @@ impl World {
                             } else {
                                 slot_of[m.sponsor as usize]
                             };
-                            let hours = if s != GONE && self.model.supports(&m.state) {
+                            let hours = if !is_gone(s) && self.model.supports(&m.state) {
                                 support_given[s as usize] / f64::from(supported[s as usize])
                             } else {
                                 0.0
@@ -660,6 +674,7 @@ impl World {
                         traits.copy_within(slot * k..(slot + 1) * k, kept * k);
                         kept += 1;
                     } else {
+                        slot_of[live[slot].id as usize] = GONE - 1 - done.len() as u32;
                         gone.push(live[slot]);
                     }
                 }
@@ -715,15 +730,15 @@ impl World {
             });
         }
         // Free the working arrays before gathering everyone, the moment memory peaks.
-        drop((traits, slot_of, uplines, draws, volume, income, parts));
+        drop((traits, uplines, draws, volume, income, parts));
         drop((pay_scratch, quit_flags, ranks, supported, support_given));
-        // One exact allocation; each batch is freed as soon as it is moved.
-        let mut members = Vec::with_capacity(participants as usize);
-        for batch in done {
-            members.extend(batch);
-        }
-        members.extend(live);
-        put_in_id_order(&mut members);
+        let participants = participants as usize;
+        let members = if participants * std::mem::size_of::<Member>() <= MERGE_BYTES {
+            merge_in_id_order(done, live, &slot_of)
+        } else {
+            drop(slot_of);
+            sort_in_id_order(done, live, participants)
+        };
         Ok(Company {
             members,
             months,
@@ -737,6 +752,47 @@ impl World {
 
 #[cfg(test)]
 mod tests;
+
+/// Everyone in id order, from the batches of quitters (`done`, each in id order, batch `b`'s
+/// members marked `GONE - 1 - b` in `slot_of`) and the members still in the list (`live`, in
+/// id order: the active ones and those who quit since the last compaction, marked `GONE`): a merge that copies each record once, straight to its place, where appending and
+/// sorting in place moves it three times, once at random. It holds every batch until the end,
+/// so the records are briefly twice in memory: [`MERGE_BYTES`] bounds its use.
+fn merge_in_id_order(done: Vec<Vec<Member>>, live: Vec<Member>, slot_of: &[u32]) -> Vec<Member> {
+    let mut members = Vec::with_capacity(slot_of.len());
+    let still_active = done.len();
+    let mut batches: Vec<std::vec::IntoIter<Member>> = done
+        .into_iter()
+        .chain(std::iter::once(live))
+        .map(Vec::into_iter)
+        .collect();
+    for (id, entry) in slot_of.iter().enumerate() {
+        // Active, or quit since the last compaction (`GONE`): still in `live`.
+        let b = if is_gone(*entry) && *entry != GONE {
+            (GONE - 1 - entry) as usize
+        } else {
+            still_active
+        };
+        let m = batches[b]
+            .next()
+            .expect("every participant is in one batch");
+        assert_eq!(m.id as usize, id, "batches are in id order");
+        members.push(m);
+    }
+    members
+}
+
+/// Everyone in id order as [`merge_in_id_order`], for big companies: one exact allocation the
+/// batches are appended to (each freed as soon as it is moved), then sorted in place.
+fn sort_in_id_order(done: Vec<Vec<Member>>, live: Vec<Member>, participants: usize) -> Vec<Member> {
+    let mut members = Vec::with_capacity(participants);
+    for batch in done {
+        members.extend(batch);
+    }
+    members.extend(live);
+    put_in_id_order(&mut members);
+    members
+}
 
 /// Sort `members` by id, given that their ids are exactly `0..members.len()`: a cycle sort,
 /// where every swap puts one member in its final place. Linear and in place, where sorting

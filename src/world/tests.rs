@@ -325,3 +325,40 @@ fn fused_prospecting_gives_the_same_company() {
         }
     }
 }
+
+/// The merge small companies use and the in-place sort of big ones give everyone in id order
+/// from batches of quitters and a member list as the month loop leaves them (with people who
+/// quit since the last compaction still in the list).
+#[test]
+fn merge_and_sort_give_the_same_id_order() {
+    use rand::{RngExt, SeedableRng};
+    let model = crate::model::Model::new(&parse("name = \"t\"", "t.toml", &[]).unwrap());
+    let d = model.derived_for(0, 0, None);
+    let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(3);
+    for _ in 0..20 {
+        let n = rng.random_range(1..400u32);
+        let batches = rng.random_range(0..6usize);
+        let mut done: Vec<Vec<super::Member>> = vec![Vec::new(); batches];
+        let mut live = Vec::new();
+        let mut slot_of = Vec::new();
+        for id in 0..n {
+            let m = super::new_member(id, super::NO_SPONSOR, id % 7, 0, &d, 0.0);
+            let b = rng.random_range(0..batches + 1);
+            if b < batches {
+                done[b].push(m);
+                slot_of.push(super::GONE - 1 - b as u32);
+            } else {
+                slot_of.push(if rng.random_bool(0.2) {
+                    super::GONE
+                } else {
+                    live.len() as u32
+                });
+                live.push(m);
+            }
+        }
+        let merged = super::merge_in_id_order(done.clone(), live.clone(), &slot_of);
+        let sorted = super::sort_in_id_order(done, live, n as usize);
+        assert!(merged.iter().enumerate().all(|(i, m)| m.id as usize == i));
+        assert_eq!(format!("{merged:?}"), format!("{sorted:?}"));
+    }
+}
