@@ -222,6 +222,14 @@ impl Derived {
     }
 }
 
+/// The customer base once `new_customers` join a base of `customers`
+/// ([`PersonState::add_customers`]). Referrals can make a base grow geometrically; a person
+/// cannot serve more than [`MAX_CUSTOMERS`], which also keeps every count finite.
+#[inline(always)]
+pub(crate) fn customers_after(customers: u64, new_customers: u64) -> u64 {
+    customers.saturating_add(new_customers).min(MAX_CUSTOMERS)
+}
+
 impl PersonState {
     /// A recruit at the start of their first month, whose sponsor has approached a share
     /// `sponsor_warm_used` of their own warm list ([`PersonState::warm_used_share`]): the
@@ -386,13 +394,11 @@ impl PersonState {
     /// nothing, so it may be called for people who can never win any.
     #[inline(always)]
     pub(crate) fn add_customers(&mut self, new_customers: u64) -> bool {
-        // Referrals can make the customer base grow geometrically; a person cannot
-        // serve more than MAX_CUSTOMERS, which also keeps every count finite.
         let wanted = u64::from(self.customers).saturating_add(new_customers);
         // Counted like a downline cap: this career's numbers are understated.
         let capped = wanted > MAX_CUSTOMERS;
         // MAX_CUSTOMERS < 2^32, so the conversion is exact.
-        self.customers = wanted.min(MAX_CUSTOMERS) as u32;
+        self.customers = customers_after(u64::from(self.customers), new_customers) as u32;
         self.customers_won = self.customers_won.saturating_add(new_customers);
         capped
     }

@@ -55,7 +55,7 @@ use rayon::prelude::*;
 
 use crate::model::rng::{mix, stream, Purpose, Stream};
 use crate::model::sampling::poisson;
-use crate::model::step::{MonthDraws, PersonState, StreamUse, Streams};
+use crate::model::step::{customers_after, MonthDraws, PersonState, StreamUse, Streams};
 use crate::model::{Derived, Model, TraitsScratch};
 use crate::outcome::EndReason;
 use crate::scenario::{CompanySettings, Scenario};
@@ -102,6 +102,16 @@ const MARKET_STREAM: u64 = 0x6d61_726b_6574;
 /// Bytes one participant costs (member record plus their slot by id), for the up-front
 /// estimate.
 pub const BYTES_PER_PARTICIPANT: u64 = std::mem::size_of::<Member>() as u64 + 4;
+
+/// A member's volume this month before the market grants customers: own purchase, one
+/// customer's order, and the customer base after last month's customers churned (so the market
+/// pass need not read the member's record).
+#[derive(Debug, Clone, Copy, Default)]
+struct VolumeParts {
+    own: f64,
+    per_customer: f64,
+    customers: u64,
+}
 
 /// One participant of a company.
 #[derive(Debug, Clone, Copy)]
@@ -329,7 +339,7 @@ impl World {
         let mut draws: Vec<MonthDraws> = Vec::new();
         let mut volume: Vec<f64> = Vec::new();
         // (own purchase, one customer's order) per member, for the month's volume.
-        let mut parts: Vec<(f64, f64)> = Vec::new();
+        let mut parts: Vec<VolumeParts> = Vec::new();
         let mut income: Vec<f64> = Vec::new();
         let mut quit_flags: Vec<bool> = Vec::new();
         let mut ranks: Vec<u8> = Vec::new();
@@ -345,7 +355,7 @@ impl World {
         // and the parts of the month's volume.
         let prospect_one = |m: &mut Member,
                             o: &mut MonthDraws,
-                            p: &mut (f64, f64),
+                            p: &mut VolumeParts,
                             d: &Derived,
                             month: u32,
                             fresh_share: f64,
@@ -364,14 +374,19 @@ impl World {
                 .prospect::<LEAN, MARKETS, _>(d, &mut st, fresh_share, support_hours);
             // Step 4's first half: last month's customers churn.
             m.state.churn_customers::<LEAN, _>(d, &mut st);
-            *p = d.volume_parts();
+            let (own, per_customer) = d.volume_parts();
+            *p = VolumeParts {
+                own,
+                per_customer,
+                customers: m.state.customers(),
+            };
         };
         // Step 1 for the active members of a stretch of the list starting at slot `first`
         // (parallel; `support_given` is indexed by slot, empty when no one supports).
         let prospect_pass = |traits: &[f64],
                              members: &mut [Member],
                              draws: &mut [MonthDraws],
-                             parts: &mut [(f64, f64)],
+                             parts: &mut [VolumeParts],
                              first: usize,
                              month: u32,
                              fresh_share: f64,
@@ -409,7 +424,7 @@ impl World {
         let fused = !support && self.fuse_prospecting;
         // The month's draws and volume parts, by slot, kept the length of `live`.
         draws.resize(live.len(), MonthDraws::default());
-        parts.resize(live.len(), (0.0, 0.0));
+        parts.resize(live.len(), VolumeParts::default());
 
         for t in 0..self.months {
             // Cancellation (workshop page, Ctrl-C): checked once a month.
@@ -478,14 +493,17 @@ impl World {
             volume.resize(n, 0.0);
             // The fresh refusals' expected number, summed in member order.
             let mut refusal_mean = 0.0;
-            for (slot, (((m, o), p), v)) in live
+            // It reads no member record (136 bytes each) but a recruiter's: whether a slot
+            // is active is in its upline link, and the customer base after churning was
+            // kept with the volume parts.
+            let up = uplines.slots();
+            for (slot, ((o, p), v)) in draws
                 .iter_mut()
-                .zip(draws.iter_mut())
                 .zip(&parts)
                 .zip(volume.iter_mut())
                 .enumerate()
             {
-                if m.quit_month != STILL_ACTIVE {
+                if up[slot] == comp::QUIT {
                     continue;
                 }
                 refusal_mean += o.fresh_refusals;
@@ -494,6 +512,7 @@ impl World {
                 let granted = wanted.min(room);
                 capped |= granted < wanted;
                 if granted > 0 {
+                    let m = &live[slot];
                     recruits.push((
                         m.id,
                         slot as u32,
@@ -509,10 +528,10 @@ impl World {
                 fresh -= customers;
                 o.new_customers = customers;
                 new_customers += customers;
-                // Step 4's second half, and the month's volume (as PersonState::volume).
-                m.state.add_customers(customers);
+                // The month's volume (as PersonState::volume), with the granted customers,
+                // who join the base at the start of the settle sweep (step 4's second half).
                 if ECON {
-                    *v = p.0 + p.1 * m.state.customers() as f64;
+                    *v = p.own + p.per_customer * customers_after(p.customers, customers) as f64;
                 }
             }
             let mut market_rng: Stream = stream(
@@ -587,6 +606,8 @@ impl World {
                             continue;
                         }
                         active += 1;
+                        // Step 4's second half: the customers granted in the market pass.
+                        m.state.add_customers(o.new_customers);
                         m.best_rank = m.best_rank.max(*r);
                         let d = derived_of(&mut scratch, &traits, chunk * CHUNK + j, m.kind);
                         let mut st = Streams::for_month(
@@ -706,7 +727,7 @@ impl World {
                 }
             }
             draws.resize(live.len(), MonthDraws::default());
-            parts.resize(live.len(), (0.0, 0.0));
+            parts.resize(live.len(), VolumeParts::default());
             if prospect_next && live.len() > first_recruit {
                 // The new recruits' first month, prospected like everyone else's next.
                 prospect_pass(
