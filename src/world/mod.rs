@@ -8,10 +8,10 @@
 //!    chance of a yes scaled by the fresh share of the market at the start of the month.
 //!    Last month's customers churn in this phase too (the first half of step 4).
 //! 2. **Market** (sequential, member order): joins and new customers are granted from the
-//!    fresh pool in member order (oldest first) until it runs out; granted customers join each
-//!    member's base, giving the month's volume. Fresh people who said no are counted in one
-//!    Poisson draw of the market's own stream and leave the fresh pool until
-//!    `market.recontact_after_months` have passed.
+//!    fresh pool in member order (oldest first) until it runs out; the granted customers give
+//!    the month's volume (they join each member's base at the start of step 4's sweep).
+//!    Fresh people who said no are counted in one Poisson draw of the market's own stream and
+//!    leave the fresh pool until `market.recontact_after_months` have passed.
 //! 3. **Compensation** ([`comp`], sequential over the real tree, whose links by slot
 //!    ([`comp::Uplines`]) are kept up to date as people join, quit and the list is compacted).
 //! 4. **Settle** (parallel): money, motivation, quitting.
