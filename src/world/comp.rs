@@ -203,9 +203,10 @@ pub fn pay_with<F: Fn(usize) -> bool + ?Sized>(
                 };
                 // Paid only to a qualified upline. Whether one is looks random from member
                 // to member, so a branch on it is mispredicted often (in a microbenchmark on
-                // realistic data it tripled this loop's time); multiplying by 0 or 1 instead gives the same sums: `rate x v` is
-                // finite and non-negative, so times 1 it is unchanged, and times 0 it adds
-                // +0.0, which leaves any income as it is (an income is never -0.0).
+                // realistic data it tripled this loop's time). Multiplying by 0 or 1 instead
+                // gives the same sums: `rate x v` is finite and non-negative, so times 1 it
+                // is unchanged, and times 0 it adds +0.0, which leaves any income as it is
+                // (an income is never -0.0).
                 let paid = f64::from(u8::from(qualified(upline_volume)));
                 income[a as usize] += (rate * v) * paid;
                 a = up[a as usize];

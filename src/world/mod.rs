@@ -678,8 +678,9 @@ impl World {
             uplines.leave(&quit_flags);
             person_months += active;
             if gone_in_live * QUITTERS_BEFORE_COMPACTION > live.len() {
-                // The compensation buffers are given back first: compaction is when memory
-                // peaks, and they are rebuilt next month at the new, smaller size.
+                // The tree links drop the same slots as the lists below. The compensation
+                // buffers are given back first: compaction is when memory peaks, and they are
+                // rebuilt next month at the new, smaller size.
                 uplines.compact();
                 pay_scratch = comp::PayScratch::default();
                 // In place: a partition into two new lists held a second copy of the active
