@@ -67,17 +67,22 @@ impl Uplines {
         let Some(first) = quit.iter().position(|q| *q) else {
             return;
         };
-        // Slots up to the first quitter cannot point at one (links point lower).
-        for s in first + 1..self.up.len() {
-            let p = self.up[s];
-            if quit.get(p as usize).copied().unwrap_or(false) {
-                self.up[s] = self.up[p as usize];
-            }
+        let n = quit.len();
+        let up = &mut self.up[..];
+        // Slots up to the first quitter cannot point at one (links point lower). Without a
+        // branch on whether the upline quit, which looks random from slot to slot (with the
+        // branch the pass took twice as long): the flag and the upline's own link are read
+        // whatever the link is, at an index clamped into range. Only [`NONE`] and [`QUIT`]
+        // are clamped (every other link is a slot below `n`), and they keep their value.
+        for s in first + 1..up.len() {
+            let p = up[s];
+            let at = (p as usize).min(n - 1);
+            let parent_quit = quit[at] & ((p as usize) < n);
+            let lifted = up[at];
+            up[s] = if parent_quit { lifted } else { p };
         }
-        for (u, q) in self.up.iter_mut().zip(quit).skip(first) {
-            if *q {
-                *u = QUIT;
-            }
+        for (u, q) in up[first..n].iter_mut().zip(&quit[first..]) {
+            *u = if *q { QUIT } else { *u };
         }
     }
 

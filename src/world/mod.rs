@@ -344,6 +344,11 @@ impl World {
         let mut quit_flags: Vec<bool> = Vec::new();
         let mut ranks: Vec<u8> = Vec::new();
         let mut gone_in_live = 0usize;
+        // The month's recruiters in member order: (sponsor id, sponsor's slot, how many,
+        // sponsor's kind, share of the sponsor's warm list used), and the market pass's
+        // (slot, how many) behind it.
+        let mut recruits: Vec<(u32, u32, u32, u8, f64)> = Vec::new();
+        let mut grants: Vec<(u32, u32)> = Vec::new();
         let mut pay_scratch = comp::PayScratch::default();
         // Sponsors who support (issue 12, H3): per slot, the recruits supported this month
         // and the hours given (docs/model.md, "Sponsors who support").
@@ -483,9 +488,7 @@ impl World {
             // 2. Market: grant joins and customers in member order while fresh people last.
             let mut joins = 0u64;
             let mut new_customers = 0u64;
-            // (sponsor id, sponsor's slot, how many, sponsor's kind, share of the sponsor's warm
-            // list used), in the order the joins are granted.
-            let mut recruits: Vec<(u32, u32, u32, u8, f64)> = Vec::new();
+            recruits.clear();
             // Someone who signed up in the last month would start after the horizon: the
             // horizon closes before they sign.
             let last_month = t + 1 == self.months;
@@ -497,43 +500,65 @@ impl World {
             // is active is in its upline link, and the customer base after churning was
             // kept with the volume parts.
             let up = uplines.slots();
+            // The slots granted recruits and how many, written at every slot and kept only
+            // where a join was granted: no branch on a draw that looks random from member to
+            // member (the branches took most of this pass's time).
+            grants.clear();
+            grants.resize(n, (0, 0));
+            let mut granted_at = 0;
+            // Whether every join and customer asked for can be granted: then no one's grant
+            // depends on those before them, and the pass runs without the chain of
+            // `min(asked, fresh left)` from member to member. An upper bound on what is asked
+            // (quitters' draws from their last month included) is enough to know.
+            let (asked_joins, asked_total) = draws.iter().fold((0u128, 0u128), |(j, t), o| {
+                (
+                    j + u128::from(o.joins),
+                    t + u128::from(o.joins) + u128::from(o.new_customers),
+                )
+            });
+            let abundant = asked_total <= u128::from(fresh)
+                && asked_joins <= u128::from(s.max_participants - participants);
             for (slot, ((o, p), v)) in draws
                 .iter_mut()
                 .zip(&parts)
                 .zip(volume.iter_mut())
                 .enumerate()
             {
-                if up[slot] == comp::QUIT {
-                    continue;
-                }
-                refusal_mean += o.fresh_refusals;
-                let room = s.max_participants - participants - joins;
-                let wanted = if last_month { 0 } else { o.joins.min(fresh) };
-                let granted = wanted.min(room);
-                capped |= granted < wanted;
-                if granted > 0 {
-                    let m = &live[slot];
-                    recruits.push((
-                        m.id,
-                        slot as u32,
-                        granted as u32,
-                        m.kind,
-                        m.state.warm_used_share(),
-                    ));
-                }
+                // A slot whose member quit takes part with nothing (its draws are left from
+                // its last month, and nothing reads them again).
+                let active = up[slot] != comp::QUIT;
+                // Adding +0.0 leaves the sum as it is (it starts at +0.0 and never goes below).
+                refusal_mean += if active { o.fresh_refusals } else { 0.0 };
+                let asked = if last_month || !active { 0 } else { o.joins };
+                let asked_customers = if active { o.new_customers } else { 0 };
+                let (granted, customers) = if abundant {
+                    (asked, asked_customers)
+                } else {
+                    let room = s.max_participants - participants - joins;
+                    let granted = asked.min(fresh).min(room);
+                    capped |= granted < asked.min(fresh);
+                    (granted, asked_customers.min(fresh - granted))
+                };
+                grants[granted_at] = (slot as u32, granted as u32);
+                granted_at += usize::from(granted > 0);
                 fresh -= granted;
                 o.joins = granted;
                 joins += granted;
-                let customers = o.new_customers.min(fresh);
                 fresh -= customers;
                 o.new_customers = customers;
                 new_customers += customers;
                 // The month's volume (as PersonState::volume), with the granted customers,
                 // who join the base at the start of the settle sweep (step 4's second half).
                 if ECON {
-                    *v = p.own + p.per_customer * customers_after(p.customers, customers) as f64;
+                    let volume =
+                        p.own + p.per_customer * customers_after(p.customers, customers) as f64;
+                    *v = if active { volume } else { 0.0 };
                 }
             }
+            recruits.extend(grants[..granted_at].iter().map(|&(slot, granted)| {
+                let m = &live[slot as usize];
+                (m.id, slot, granted, m.kind, m.state.warm_used_share())
+            }));
             let mut market_rng: Stream = stream(
                 mix(mix(rkey, MARKET_STREAM), u64::from(t)),
                 Purpose::Rejections,
@@ -716,7 +741,7 @@ impl World {
                 gone_in_live = 0;
             }
             let first_recruit = live.len();
-            for (sponsor, _, count, sponsor_kind, warm_used) in recruits {
+            for &(sponsor, _, count, sponsor_kind, warm_used) in &recruits {
                 for _ in 0..count {
                     let id = participants as u32;
                     participants += 1;
