@@ -704,10 +704,11 @@ impl World {
             person_months += active;
             if gone_in_live * QUITTERS_BEFORE_COMPACTION > live.len() {
                 // The tree links drop the same slots as the lists below. The compensation
-                // buffers are given back first: compaction is when memory peaks, and they are
-                // rebuilt next month at the new, smaller size.
+                // buffers and the market pass's grants are given back first: compaction is
+                // when memory peaks, and they are rebuilt next month at the new, smaller size.
                 uplines.compact();
                 pay_scratch = comp::PayScratch::default();
+                grants = Vec::new();
                 // In place: a partition into two new lists held a second copy of the active
                 // members at the moment memory is highest. The draws and volume parts move
                 // with their members (next month's, when prospecting is fused).
@@ -779,6 +780,7 @@ impl World {
         // Free the working arrays before gathering everyone, the moment memory peaks.
         drop((traits, uplines, draws, volume, income, parts));
         drop((pay_scratch, quit_flags, ranks, supported, support_given));
+        drop((recruits, grants));
         let participants = participants as usize;
         let members = if participants * std::mem::size_of::<Member>() <= MERGE_BYTES {
             merge_in_id_order(done, live, &slot_of)
