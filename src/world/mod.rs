@@ -34,8 +34,8 @@
 //!
 //! **Memory.** A participant costs one [`Member`] (136 bytes: issue 12 added the warm list,
 //! support and kind and kept it there with 16-bit month counts and single-precision drains)
-//! and 4 bytes for their slot by id; a member still in the list costs about 230 bytes more
-//! (the month's draws, volume, income and compensation arrays, the tree link
+//! and 4 bytes for their slot by id; a member still in the list costs about 240 bytes more
+//! (the month's draws, volume, grants, income and compensation arrays, the tree link
 //! ([`comp::Uplines`]), and 8 bytes per drawn trait).
 //! Quitters move out of the member list in batches (when an eighth of it has quit), so the
 //! parallel phases sweep active members, not everyone ever joined. 10 million participants of
