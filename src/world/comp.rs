@@ -122,7 +122,8 @@ impl Uplines {
 /// the last bit.
 #[derive(Debug, Default)]
 pub struct PayScratch {
-    /// Group volume by slot (own plus every active member below).
+    /// Per slot, the group volume of the active members below it, gathered as the pass goes
+    /// up the list (a member's own volume is added when it is handed to the upline).
     group: Vec<f64>,
     /// Per slot, the index of its stored row in `rows`, or [`NONE`] while the row is implied
     /// by `group`.
