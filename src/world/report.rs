@@ -119,24 +119,24 @@ pub struct ReplicateSummary {
 impl ReplicateSummary {
     /// Summarise one simulated company.
     pub fn new(replicate: u64, company: &Company, s: &CompanySettings) -> ReplicateSummary {
-        let cohorts = group_figures(company, s.years as usize + 1, |m| m.cohort() as usize);
-        let ranks = group_figures(company, s.ranks.len() + 1, |m| m.best_rank as usize);
+        let kinds = if company.kinds {
+            crate::scenario::Kind::COUNT
+        } else {
+            0
+        };
+        let whole = CareerFigures::new(company, s, kinds);
         ReplicateSummary {
             replicate,
             months: company.months.clone(),
-            cohorts,
-            ranks,
+            cohorts: whole.cohorts,
+            ranks: whole.ranks,
             statement: statement(company, s.disclosure_year),
             capped: company.capped,
             person_months: company.person_months,
-            kinds: if company.kinds {
-                group_figures(company, crate::scenario::Kind::COUNT, |m| m.kind as usize)
-            } else {
-                Vec::new()
-            },
+            kinds: whole.kinds,
             product_valued: company.product_values.iter().any(|v| *v > 0.0),
-            end_reasons: end_reasons(company),
-            outcome_bands: outcome_bands(company, s.break_even_band),
+            end_reasons: whole.end_reasons,
+            outcome_bands: whole.outcome_bands,
         }
     }
 }
@@ -182,50 +182,85 @@ pub fn end_reason_shares(reps: &[ReplicateSummary]) -> Vec<(EndReason, Across, O
         .collect()
 }
 
-/// Participants who lost money, broke even and profited over their whole careers, with
-/// `band` the half-width of "broke even" (the rule of `calibrate`'s `lost_money`,
-/// `broke_even` and `profited`).
-fn outcome_bands(company: &Company, band: f64) -> Vec<u64> {
-    let mut counts = vec![0; 3];
-    for m in &company.members {
-        let net = m.state.money.net();
-        let i = if net < -band {
-            0
-        } else if net <= band {
-            1
-        } else {
-            2
-        };
-        counts[i] += 1;
-    }
-    counts
+/// The whole-career figures of a company's participants, gathered in one pass over the
+/// records (136 bytes each; a pass per figure was a few percent of a company run).
+struct CareerFigures {
+    /// By join cohort.
+    cohorts: Vec<GroupFigures>,
+    /// By best rank held.
+    ranks: Vec<GroupFigures>,
+    /// By kind of participant (empty when the scenario has no kinds).
+    kinds: Vec<GroupFigures>,
+    /// Participants per end reason, in [`EndReason::ALL`] order.
+    end_reasons: Vec<u64>,
+    /// Participants who lost money, broke even and profited, with the scenario's
+    /// `break_even_band` the half-width of "broke even" (the rule of `calibrate`'s
+    /// `lost_money`, `broke_even` and `profited`).
+    outcome_bands: Vec<u64>,
 }
 
-/// Participants per end reason, in [`EndReason::ALL`] order.
-fn end_reasons(company: &Company) -> Vec<u64> {
-    let mut counts = vec![0; EndReason::COUNT];
-    for m in &company.members {
-        if let Some(i) = EndReason::ALL.iter().position(|r| *r == m.end()) {
-            counts[i] += 1;
+impl CareerFigures {
+    /// `kinds`: how many kind groups (0 for none).
+    fn new(company: &Company, s: &CompanySettings, kinds: usize) -> CareerFigures {
+        let mut cohorts = Groups::new(s.years as usize + 1);
+        let mut ranks = Groups::new(s.ranks.len() + 1);
+        let mut by_kind = Groups::new(kinds);
+        let mut end_reasons = vec![0; EndReason::COUNT];
+        let mut outcome_bands = vec![0; 3];
+        let band = s.break_even_band;
+        for m in &company.members {
+            let end = m.end();
+            let net = m.state.money.net();
+            let value = company.product_values[usize::from(m.kind)];
+            cohorts.add(m.cohort() as usize, m, end, net, value);
+            ranks.add(m.best_rank as usize, m, end, net, value);
+            if kinds > 0 {
+                by_kind.add(m.kind as usize, m, end, net, value);
+            }
+            if let Some(i) = EndReason::ALL.iter().position(|r| *r == end) {
+                end_reasons[i] += 1;
+            }
+            let i = if net < -band {
+                0
+            } else if net <= band {
+                1
+            } else {
+                2
+            };
+            outcome_bands[i] += 1;
+        }
+        CareerFigures {
+            cohorts: cohorts.finish(),
+            ranks: ranks.finish(),
+            kinds: by_kind.finish(),
+            end_reasons,
+            outcome_bands,
         }
     }
-    counts
 }
 
-fn group_figures(
-    company: &Company,
-    groups: usize,
-    group_of: impl Fn(&super::Member) -> usize,
-) -> Vec<GroupFigures> {
-    let mut out = vec![GroupFigures::default(); groups];
-    let mut nets: Vec<Vec<f64>> = vec![Vec::new(); groups];
-    for m in &company.members {
-        let g = group_of(m).min(groups - 1);
-        let f = &mut out[g];
+/// [`GroupFigures`] of one grouping being gathered, with each group's nets for its median.
+struct Groups {
+    figures: Vec<GroupFigures>,
+    nets: Vec<Vec<f64>>,
+}
+
+impl Groups {
+    fn new(groups: usize) -> Groups {
+        Groups {
+            figures: vec![GroupFigures::default(); groups],
+            nets: vec![Vec::new(); groups],
+        }
+    }
+
+    /// Count participant `m` in group `g` (the last group takes any beyond it), whose career
+    /// ended for `end` with whole-career `net`, buying products worth `value` a unit.
+    fn add(&mut self, g: usize, m: &super::Member, end: EndReason, net: f64, value: f64) {
+        let g = g.min(self.figures.len() - 1);
+        let f = &mut self.figures[g];
         let money = &m.state.money;
-        let net = money.net();
         f.participants += 1;
-        f.failed += u64::from(m.end().is_quit() || net <= 0.0);
+        f.failed += u64::from(end.is_quit() || net <= 0.0);
         f.lost += u64::from(net < 0.0);
         f.no_payments += u64::from(money.commissions <= 0.0);
         f.net_sum += net;
@@ -233,13 +268,17 @@ fn group_figures(
         f.expenses += money.expenses;
         f.commissions += money.commissions;
         f.retail += money.retail;
-        f.purchases_value += company.product_values[usize::from(m.kind)] * money.purchases;
-        nets[g].push(net);
+        f.purchases_value += value * money.purchases;
+        self.nets[g].push(net);
     }
-    for (f, mut v) in out.iter_mut().zip(nets) {
-        f.median_net = median(&mut v);
+
+    fn finish(self) -> Vec<GroupFigures> {
+        let mut out = self.figures;
+        for (f, mut v) in out.iter_mut().zip(self.nets) {
+            f.median_net = median(&mut v);
+        }
+        out
     }
-    out
 }
 
 /// Median (mean of the middle two for an even count); 0 for an empty list.
