@@ -804,8 +804,9 @@ mod tests;
 
 /// Everyone in id order, from the batches of quitters (`done`, each in id order, batch `b`'s
 /// members marked `GONE - 1 - b` in `slot_of`) and the members still in the list (`live`, in
-/// id order: the active ones and those who quit since the last compaction, marked `GONE`): a merge that copies each record once, straight to its place, where appending and
-/// sorting in place moves it three times, once at random. It holds every batch until the end,
+/// id order: the active ones and those who quit since the last compaction, marked `GONE`): a
+/// merge that copies each record once, straight to its place, where appending and sorting in
+/// place moves it three times, once at random. It holds every batch until the end,
 /// so the records are briefly twice in memory: [`MERGE_BYTES`] bounds its use.
 fn merge_in_id_order(done: Vec<Vec<Member>>, live: Vec<Member>, slot_of: &[u32]) -> Vec<Member> {
     let mut members = Vec::with_capacity(slot_of.len());

@@ -119,12 +119,7 @@ pub struct ReplicateSummary {
 impl ReplicateSummary {
     /// Summarise one simulated company.
     pub fn new(replicate: u64, company: &Company, s: &CompanySettings) -> ReplicateSummary {
-        let kinds = if company.kinds {
-            crate::scenario::Kind::COUNT
-        } else {
-            0
-        };
-        let whole = CareerFigures::new(company, s, kinds);
+        let whole = CareerFigures::new(company, s);
         ReplicateSummary {
             replicate,
             months: company.months.clone(),
@@ -200,8 +195,12 @@ struct CareerFigures {
 }
 
 impl CareerFigures {
-    /// `kinds`: how many kind groups (0 for none).
-    fn new(company: &Company, s: &CompanySettings, kinds: usize) -> CareerFigures {
+    fn new(company: &Company, s: &CompanySettings) -> CareerFigures {
+        let kinds = if company.kinds {
+            crate::scenario::Kind::COUNT
+        } else {
+            0
+        };
         let mut cohorts = Groups::new(s.years as usize + 1);
         let mut ranks = Groups::new(s.ranks.len() + 1);
         let mut by_kind = Groups::new(kinds);
